@@ -71,7 +71,7 @@ ensure_container() {
     local state
     state=$(d inspect -f '{{.State.Status}}' "$name" 2>/dev/null || true)
     if [ -z "$state" ]; then
-        d run -d --name "$name" "$@" >/dev/null
+        d run -d --name "$name" --stop-timeout 2 "$@" >/dev/null
     elif [ "$want" = running ] && [ "$state" != running ]; then
         [ "$state" = paused ] && d unpause "$name" >/dev/null || d start "$name" >/dev/null
     fi
@@ -97,7 +97,7 @@ many() {
         local name="many-$i" state
         state=$(d inspect -f '{{.State.Status}}' "$name" 2>/dev/null || true)
         if [ -z "$state" ]; then
-            d run -d --name "$name" --label megam.testbed=many "$IMAGE" sleep 1000000 >/dev/null
+            d run -d --name "$name" --stop-timeout 1 --label megam.testbed=many "$IMAGE" sleep 1000000 >/dev/null
         elif [ "$state" != running ]; then
             d start "$name" >/dev/null
         fi
