@@ -1,0 +1,406 @@
+"""The App: a thin shell that wires backend layers to panes and actions to jobs.
+
+Layers run their own threads and call `emit(obj)`; the shell turns that into a
+`LayerUpdate` message (thread-safe) and routes it on the UI thread to the
+layer's pane (`pane.apply(obj)`) and, for `models.Event`, to the timeline.
+Panes ask for actions with `RunAction`; the shell applies confirm policy and
+submits one job per target to the JobManager (the backend enforces read-only).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import subprocess
+import time
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Container
+from textual.message import Message
+from textual.widgets import Footer
+
+from megam_tui.jobs import FAILED, FINAL_STATES, AuditLog, Job, JobManager
+from megam_tui.layers import build_layers, configured, stop_all
+from megam_tui.models import BackendState, Event
+from megam_tui.settings import Settings
+from megam_tui.ui.confirm import ConfirmScreen
+from megam_tui.ui.events import EventsPane, JumpTo
+from megam_tui.ui.fallback_pane import FallbackPane
+from megam_tui.ui.header import HeaderBar, LocalLoad
+from megam_tui.ui.jobs_pane import JobCommand, JobOutputScreen, JobsPane
+from megam_tui.ui.messages import LayerUpdate, RunAction
+from megam_tui.ui.notify import Notifier
+from megam_tui.ui.palette import MegamCommands
+from megam_tui.ui.pane_frame import PaneFrame
+
+# layer -> (key, title, module, class)
+PANES: dict[str, tuple[str, str, str, str]] = {
+    "docker": ("1", "Containers", "megam_tui.ui.containers", "ContainersPane"),
+    "libvirt": ("2", "VMs", "megam_tui.ui.vms", "VmsPane"),
+    "ssh": ("3", "Hosts", "megam_tui.ui.hosts", "HostsPane"),
+    "ceph": ("4", "Ceph", "megam_tui.ui.ceph", "CephPane"),
+}
+
+
+class JobChanged(Message):
+    def __init__(self, job: Job, line: str | None) -> None:
+        super().__init__()
+        self.job = job
+        self.line = line
+
+
+class LocalSample(Message):
+    def __init__(self, cpu: float, mem_used: int, mem_total: int, load: tuple[float, float, float]) -> None:
+        super().__init__()
+        self.cpu, self.mem_used, self.mem_total, self.load = cpu, mem_used, mem_total, load
+
+
+def make_pane(layer: str, settings: Settings) -> Any:
+    """The layer's own pane if it can be built, else a FallbackPane."""
+    _, _, module_name, class_name = PANES[layer]
+    try:
+        cls = getattr(importlib.import_module(module_name), class_name)
+    except Exception:  # noqa: BLE001 - pane not available: show the plain one
+        return FallbackPane(layer, id=f"pane-{layer}")
+    try:
+        return cls(settings=settings, id=f"pane-{layer}")
+    except TypeError:
+        return cls(id=f"pane-{layer}")
+
+
+class MegamApp(App[int]):
+    CSS_PATH = "megam.tcss"
+    TITLE = "megam-tui"
+    COMMANDS = App.COMMANDS | {MegamCommands}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("1", "focus_pane('docker')", "Containers", show=False, id="app.pane.containers"),
+        Binding("2", "focus_pane('libvirt')", "VMs", show=False, id="app.pane.vms"),
+        Binding("3", "focus_pane('ssh')", "Hosts", show=False, id="app.pane.hosts"),
+        Binding("4", "focus_pane('ceph')", "Ceph", show=False, id="app.pane.ceph"),
+        Binding("5", "focus_pane('jobs')", "Jobs", show=False, id="app.pane.jobs"),
+        Binding("6", "focus_pane('events')", "Events", show=False, id="app.pane.events"),
+        Binding("z", "toggle_maximize", "Zoom", id="app.zoom"),
+        Binding("question_mark", "toggle_help", "Help", id="app.help"),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        layers: dict[str, Any] | None = None,
+        jobs: JobManager | None = None,
+        start_layers: bool = True,
+    ) -> None:
+        super().__init__()
+        self.settings = settings or Settings()
+        self.layers = layers if layers is not None else build_layers(self.settings)
+        self.jobs = jobs or JobManager(AuditLog(Path(self.settings.home) / "audit.jsonl"))
+        self.start_layers = start_layers
+        self.panes: dict[str, Any] = {}
+        self.frames: dict[str, PaneFrame] = {}
+        self.states: dict[tuple[str, str], BackendState] = {}
+        self.objects: dict[tuple[str, str], str] = {}  # (layer, name) -> description, for the palette
+        self.notifier = Notifier(self)
+        self.first_data_at: dict[str, float] = {}
+        self._stopping = False
+
+    # -- layout ----------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        header = HeaderBar(id="header")
+        header.read_only = self.settings.read_only
+        yield header
+        with Container(id="dashboard"):
+            for layer, (key, title, _, _) in PANES.items():
+                pane = make_pane(layer, self.settings)
+                self.panes[layer] = pane
+                frame = PaneFrame(pane, key=key, title=title, layer=layer, id=f"frame-{layer}")
+                if not configured(self.settings, layer):
+                    frame.problem = "not configured"
+                self.frames[layer] = frame
+                yield frame
+            jobs = JobsPane(id="pane-jobs")
+            self.panes["jobs"] = jobs
+            self.frames["jobs"] = PaneFrame(jobs, key="5", title="Jobs", layer="jobs", id="frame-jobs")
+            yield self.frames["jobs"]
+            events = EventsPane(id="pane-events")
+            self.panes["events"] = events
+            self.frames["events"] = PaneFrame(events, key="6", title="Events", layer="events", id="frame-events")
+            yield self.frames["events"]
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.settings.theme and self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+        if self.settings.keys:
+            self.set_keymap(dict(self.settings.keys))
+        self._mount_badge()
+        self.jobs.add_listener(lambda job, line: self.post_message(JobChanged(job, line)))
+        if self.start_layers:
+            for name, layer in self.layers.items():
+                if configured(self.settings, name):
+                    self._start_layer(name, layer)
+        self._sample_local()
+        self.set_interval(max(1.0, self.settings.refresh), self._sample_local)
+        self.call_after_refresh(self.action_focus_pane, "docker")
+        if self.settings.read_only:
+            self.timeline(Event(time.time(), "app", "info", "megam", "read-only mode: every action is refused"))
+
+    def _mount_badge(self) -> None:
+        try:
+            from megam_tui.ui.ceph_badge import CephBadge
+        except Exception:  # noqa: BLE001 - no badge widget: nothing in the slot
+            return
+        try:
+            badge = CephBadge(id="ceph-badge")
+        except Exception:  # noqa: BLE001
+            return
+        self.query_one("#badge-slot").mount(badge)
+
+    def _start_layer(self, name: str, layer: Any) -> None:
+        emit = partial(self._emit, name)
+
+        def start() -> None:
+            try:
+                layer.start(emit)
+            except Exception as exc:  # noqa: BLE001 - shown in its pane, app keeps going
+                emit(BackendState(name, name, False, f"{name} failed to start: {exc}"))
+
+        self.run_worker(start, thread=True, group=f"start-{name}", exit_on_error=False)
+
+    def _emit(self, layer: str, obj: Any) -> None:
+        """Called from layer threads."""
+        if not self._stopping:
+            self.post_message(LayerUpdate(layer, obj))
+
+    # -- routing --------------------------------------------------------------------------
+    def on_layer_update(self, message: LayerUpdate) -> None:
+        layer, obj = message.layer, message.obj
+        self.first_data_at.setdefault(layer, time.monotonic())
+        if isinstance(obj, Event):
+            self.timeline(obj)
+            self.notifier.event(obj)
+            self._badge_apply(obj)
+            self._pane_apply(layer, obj)
+            return
+        if isinstance(obj, BackendState):
+            self._state_changed(layer, obj)
+        self._remember_objects(layer, obj)
+        self._badge_apply(obj)
+        self._pane_apply(layer, obj)
+
+    def _pane_apply(self, layer: str, obj: Any) -> None:
+        pane = self.panes.get(layer)
+        if pane is None or not hasattr(pane, "apply"):
+            return
+        try:
+            pane.apply(obj)
+        except Exception as exc:  # noqa: BLE001 - a pane bug must not take the app down
+            self.log.error(f"{layer} pane failed to apply {type(obj).__name__}: {exc!r}")
+
+    def _badge_apply(self, obj: Any) -> None:
+        try:
+            badge = self.query_one("#ceph-badge")
+        except Exception:  # noqa: BLE001
+            return
+        if hasattr(badge, "apply"):
+            try:
+                badge.apply(obj)
+            except Exception as exc:  # noqa: BLE001
+                self.log.error(f"badge failed: {exc!r}")
+
+    def _state_changed(self, layer: str, st: BackendState) -> None:
+        key = (layer, st.name)
+        old = self.states.get(key)
+        self.states[key] = st
+        down = [s for (lay, _), s in self.states.items() if lay == layer and not s.ok]
+        frame = self.frames.get(layer)
+        if frame is not None:
+            frame.problem = (down[0].error or "unreachable") if down else None
+        if old is None and st.ok:
+            return
+        if old is None or old.ok != st.ok:
+            sev = "info" if st.ok else "error"
+            msg = f"{st.name}: back" if st.ok else f"{st.name}: {st.error}"
+            ev = Event(time.time(), layer, sev, st.name, msg, kind="reachability")
+            self.timeline(ev)
+            self.notifier.event(ev)
+
+    def _remember_objects(self, layer: str, obj: Any) -> None:
+        items = obj if isinstance(obj, (list, tuple)) else getattr(obj, "containers", None) or getattr(obj, "domains", None) or [obj]
+        for item in items if isinstance(items, (list, tuple)) else []:
+            name = getattr(item, "name", None)
+            if isinstance(name, str) and name:
+                where = getattr(item, "engine", None) or getattr(item, "hypervisor", None) or getattr(item, "address", "")
+                self.objects[(layer, name)] = str(where or "")
+
+    def timeline(self, event: Event) -> None:
+        try:
+            self.panes["events"].add(event)
+        except Exception as exc:  # noqa: BLE001
+            self.log.error(f"timeline: {exc!r}")
+
+    # -- actions -> jobs ----------------------------------------------------------------
+    def on_run_action(self, message: RunAction) -> None:
+        message.stop()
+        if not message.targets:
+            self.notify("nothing selected", severity="warning")
+            return
+        if message.action in self.settings.confirm:
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.submit_action(message.layer, message.action, message.targets, message.params)
+
+            self.push_screen(ConfirmScreen(message.action, message.targets), answered)
+            return
+        self.submit_action(message.layer, message.action, message.targets, message.params)
+
+    def submit_action(self, layer_name: str, action: str, targets: list[str], params: dict[str, Any]) -> list[Job]:
+        layer = self.layers.get(layer_name)
+        if layer is None:
+            self.notify(f"no {layer_name} backend", severity="error")
+            return []
+        if action == "exec" and hasattr(layer, "exec_argv"):
+            self._exec_interactive(layer, targets[0], params)
+            return []
+        submitted = []
+        for target in targets:
+            func = partial(_run_layer_action, layer, action, target, params)
+            submitted.append(self.jobs.submit(layer_name, action, target, func, params))
+        return submitted
+
+    def _exec_interactive(self, layer: Any, target: str, params: dict[str, Any]) -> None:
+        """`e` on a container: suspend the TUI, run the shell, come back."""
+        try:
+            argv = layer.exec_argv(target, params)
+        except Exception as exc:  # noqa: BLE001
+            self.notify(str(exc), severity="error")
+            return
+        try:
+            with self.suspend():
+                subprocess.run(argv, check=False)
+        except Exception as exc:  # noqa: BLE001 - e.g. not suspendable (web mode / tests)
+            self.notify(f"cannot open a shell here: {exc}", severity="error")
+
+    def on_job_changed(self, message: JobChanged) -> None:
+        job = message.job
+        jobs_pane: JobsPane = self.panes["jobs"]
+        jobs_pane.job_changed(job)
+        pane = self.panes.get(job.layer)
+        if pane is not None and hasattr(pane, "job_changed"):
+            try:
+                pane.job_changed(job)
+            except Exception as exc:  # noqa: BLE001
+                self.log.error(f"{job.layer} pane job_changed: {exc!r}")
+        if message.line is not None:
+            for screen in self.screen_stack:
+                if isinstance(screen, JobOutputScreen) and screen.job.id == job.id:
+                    screen.append(message.line)
+        if job.state in FINAL_STATES and message.line is None:
+            ok = job.state not in (FAILED,)
+            sev = "info" if job.state == "done" else ("warn" if job.state == "cancelled" else "error")
+            text = f"{job.action} {job.target}: {job.state}" + (f": {job.error}" if job.error else "")
+            self.timeline(Event(time.time(), "job", sev, job.layer, text, object=job.target, kind=job.action))
+            self.notify(Text(text).plain, severity="information" if ok else "error", markup=False)
+            if self.jobs.audit.last_error:
+                self.notify(self.jobs.audit.last_error, severity="warning", markup=False)
+
+    def on_job_command(self, message: JobCommand) -> None:
+        if message.command == "cancel":
+            if not self.jobs.cancel(message.job_id):
+                self.notify("job already finished", severity="warning")
+        elif message.command == "rerun":
+            self.jobs.rerun(message.job_id)
+
+    def on_jump_to(self, message: JumpTo) -> None:
+        self.jump_to(message.layer, message.object)
+
+    def jump_to(self, layer: str, name: str) -> None:
+        layer = {"job": "jobs"}.get(layer, layer)
+        if layer not in self.panes:
+            return
+        self.action_focus_pane(layer)
+        pane = self.panes[layer]
+        if name and hasattr(pane, "focus_object"):
+            try:
+                pane.focus_object(name)
+            except Exception as exc:  # noqa: BLE001
+                self.log.error(f"focus_object: {exc!r}")
+
+    # -- keys ------------------------------------------------------------------------------
+    def action_focus_pane(self, layer: str) -> None:
+        frame = self.frames.get(layer)
+        if frame is None:
+            return
+        if self.screen.maximized is not None and self.screen.maximized is not frame:
+            self.screen.minimize()
+        for widget in frame.query("*"):
+            if widget.focusable and _shown(widget, frame):
+                widget.focus()
+                return
+        frame.focus()
+
+    def action_toggle_maximize(self) -> None:
+        if self.screen.maximized is not None:
+            self.screen.minimize()
+            return
+        focused = self.focused
+        for layer, frame in self.frames.items():
+            if focused is not None and (focused is frame or frame in focused.ancestors):
+                self.screen.maximize(frame, container=False)
+                return
+
+    def action_toggle_help(self) -> None:
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    # -- local host -------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="local-load", exit_on_error=False)
+    def _sample_local(self) -> None:
+        import psutil
+
+        cpu = psutil.cpu_percent(None)
+        vm = psutil.virtual_memory()
+        load = os.getloadavg()
+        self.post_message(LocalSample(cpu, vm.total - vm.available, vm.total, load))
+
+    def on_local_sample(self, message: LocalSample) -> None:
+        self.query_one(LocalLoad).set_metrics(message.cpu, message.mem_used, message.mem_total, message.load)
+
+    # -- shutdown ----------------------------------------------------------------------
+    async def action_quit(self) -> None:
+        self.shutdown_backends()
+        self.exit(0)
+
+    def shutdown_backends(self) -> None:
+        if self._stopping:
+            return
+        self._stopping = True
+        stop_all(self.layers, wait=1.5)
+        self.jobs.shutdown(wait=0.5)
+
+    def on_unmount(self) -> None:
+        self.shutdown_backends()
+
+
+def _shown(widget: Any, top: Any) -> bool:
+    node = widget
+    while node is not None and node is not top:
+        if not node.display:
+            return False
+        node = node.parent
+    return True
+
+
+def _run_layer_action(layer: Any, action: str, target: str, params: dict[str, Any], job: Job) -> Any:
+    return layer.run_action(action, target, params, job)

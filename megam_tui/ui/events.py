@@ -1,0 +1,184 @@
+"""The event timeline: one chronological, bounded, filterable stream of everything."""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import time
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import DataTable, Input, Static
+
+from megam_tui.models import SEVERITIES, Event
+
+LAYERS = ("all", "docker", "libvirt", "ceph", "ssh", "job", "app")
+SEVERITY_STYLE = {"debug": "dim", "info": "", "warn": "bold yellow", "error": "bold red"}
+
+
+class JumpTo(Message):
+    """Enter on an event: show its object in its pane."""
+
+    def __init__(self, layer: str, source: str, object: str) -> None:
+        super().__init__()
+        self.layer = layer
+        self.source = source
+        self.object = object
+
+
+class EventsPane(Vertical):
+    DEFAULT_CSS = """
+    EventsPane { height: 1fr; }
+    EventsPane #events-filter { display: none; height: 3; }
+    EventsPane.-filtering #events-filter { display: block; }
+    EventsPane #events-bar { height: 1; color: $text-muted; padding: 0 1; }
+    EventsPane DataTable { height: 1fr; }
+    """
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="events.filter"),
+        Binding("f", "cycle_layer", "Layer", id="events.layer"),
+        Binding("w", "cycle_severity", "Severity", id="events.severity"),
+        Binding("escape", "clear_filter", "Clear", show=False, id="events.clear"),
+    ]
+
+    layer_filter: reactive[str] = reactive("all")
+    min_severity: reactive[str] = reactive("info")
+    text_filter: reactive[str] = reactive("")
+
+    def __init__(self, max_events: int = 2000, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.events: collections.deque[tuple[int, Event]] = collections.deque(maxlen=max_events)
+        self._ids = itertools.count()
+        self._shown: collections.deque[int] = collections.deque()
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="filter events (substring)", id="events-filter")
+        yield Static(id="events-bar")
+        table = DataTable(id="events-table", cursor_type="row", zebra_stripes=False)
+        table.add_column("time", key="time", width=8)
+        table.add_column("layer", key="layer", width=7)
+        table.add_column("sev", key="sev", width=5)
+        table.add_column("source", key="source", width=12)
+        table.add_column("object", key="object", width=18)
+        table.add_column("message", key="message")
+        yield table
+
+    def on_mount(self) -> None:
+        self._update_bar()
+
+    # -- data ----------------------------------------------------------------------
+    def add(self, event: Event) -> None:
+        eid = next(self._ids)
+        if len(self.events) == self.events.maxlen:
+            old_id, _ = self.events[0]
+            if self._shown and self._shown[0] == old_id:
+                self._shown.popleft()
+                try:
+                    self.query_one(DataTable).remove_row(str(old_id))
+                except Exception:  # noqa: BLE001 - row may already be gone
+                    pass
+        self.events.append((eid, event))
+        if self._matches(event):
+            self._add_row(eid, event)
+            table = self.query_one(DataTable)
+            if table.cursor_row >= table.row_count - 2:
+                table.move_cursor(row=table.row_count - 1, animate=False)
+
+    def _matches(self, ev: Event) -> bool:
+        if self.layer_filter != "all" and ev.layer != self.layer_filter:
+            return False
+        if SEVERITIES.index(ev.severity if ev.severity in SEVERITIES else "info") < SEVERITIES.index(self.min_severity):
+            return False
+        if self.text_filter:
+            needle = self.text_filter.lower()
+            hay = f"{ev.layer} {ev.source} {ev.object} {ev.kind} {ev.message}".lower()
+            return needle in hay
+        return True
+
+    def _add_row(self, eid: int, ev: Event) -> None:
+        style = SEVERITY_STYLE.get(ev.severity, "")
+        self.query_one(DataTable).add_row(
+            Text(time.strftime("%H:%M:%S", time.localtime(ev.time)), style="dim"),
+            Text(ev.layer),
+            Text(ev.severity, style=style),
+            Text(ev.source),
+            Text(ev.object),
+            Text(ev.message, style=style),
+            key=str(eid),
+        )
+        self._shown.append(eid)
+
+    def _rebuild(self) -> None:
+        table = self.query_one(DataTable)
+        with self.app.batch_update():
+            table.clear()
+            self._shown.clear()
+            for eid, ev in self.events:
+                if self._matches(ev):
+                    self._add_row(eid, ev)
+        if table.row_count:
+            table.move_cursor(row=table.row_count - 1, animate=False)
+        self._update_bar()
+
+    def _update_bar(self) -> None:
+        bar = Text.assemble(
+            ("layer ", "dim"), (self.layer_filter, "bold"), ("  severity ≥ ", "dim"), (self.min_severity, "bold")
+        )
+        if self.text_filter:
+            bar.append("  filter ", "dim")
+            bar.append(self.text_filter, "bold")
+        bar.append(f"  {len(self._shown)}/{len(self.events)}", "dim")
+        self.query_one("#events-bar", Static).update(bar)
+
+    def watch_layer_filter(self) -> None:
+        if self.is_mounted:
+            self._rebuild()
+
+    def watch_min_severity(self) -> None:
+        if self.is_mounted:
+            self._rebuild()
+
+    def watch_text_filter(self) -> None:
+        if self.is_mounted:
+            self._rebuild()
+
+    # -- actions -------------------------------------------------------------------
+    def action_cycle_layer(self) -> None:
+        self.layer_filter = LAYERS[(LAYERS.index(self.layer_filter) + 1) % len(LAYERS)]
+
+    def action_cycle_severity(self) -> None:
+        order = ("debug", "info", "warn", "error")
+        self.min_severity = order[(order.index(self.min_severity) + 1) % len(order)]
+
+    def action_filter(self) -> None:
+        self.add_class("-filtering")
+        self.query_one("#events-filter", Input).focus()
+
+    def action_clear_filter(self) -> None:
+        inp = self.query_one("#events-filter", Input)
+        inp.value = ""
+        self.text_filter = ""
+        self.remove_class("-filtering")
+        self.query_one(DataTable).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "events-filter":
+            event.stop()
+            self.text_filter = event.value
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "events-filter":
+            event.stop()
+            self.query_one(DataTable).focus()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        eid = int(event.row_key.value)
+        for i, ev in self.events:
+            if i == eid:
+                self.post_message(JumpTo(ev.layer, ev.source, ev.object))
+                break
