@@ -1,0 +1,252 @@
+"""libvirt layer: domains of every configured hypervisor, through `virsh`.
+
+Local hypervisors: `virsh -c URI ...` as an argv list with a deadline
+(base.run_argv). Remote hypervisors (HypervisorSpec.host set): the same argv,
+each item shlex.quote'd, run on that SSH host through `SshLayer.run`, so the
+operator's machine needs no libvirt. Domain names are only ever argv items.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import shlex
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from megam_tui.backends import vms_parse as vp
+from megam_tui.backends.base import BackendError, CallTimeout, CommandResult, Unreachable, run_argv
+from megam_tui.models import Domain
+from megam_tui.settings import HypervisorSpec, Settings
+
+VIRSH = "virsh"
+DOMSTATS_ARGS = ("domstats", "--raw", "--state", "--cpu-total", "--balloon", "--vcpu")
+QEMU_RUN_DIR = Path("/run/libvirt/qemu")  # pid files of qemu:///system domains
+LOCAL_SYSTEM_URIS = ("qemu:///system", "qemu+unix:///system")
+# Words in virsh's stderr meaning "libvirtd did not answer" (vs. an error about one domain).
+_UNREACHABLE_HINTS = ("failed to connect", "disconnected from", "client socket is closed", "cannot recv data")
+
+
+@dataclass(frozen=True)
+class DomainsSnapshot:
+    """All domains of one hypervisor at one moment (what the VMs pane renders)."""
+
+    hypervisor: str
+    domains: tuple[Domain, ...]
+    time: float = field(default_factory=time.time)
+
+
+def virsh_error(res: CommandResult) -> str:
+    """The most telling `error:` line of a failed virsh run, without the prefix."""
+    lines = [ln.strip() for ln in (res.stderr or res.stdout or "").splitlines() if ln.strip()]
+    errors = [ln[len("error:") :].strip() for ln in lines if ln.lower().startswith("error:")]
+    if errors:
+        # "failed to connect to the hypervisor" is followed by the actual reason.
+        return errors[-1]
+    return lines[-1] if lines else f"virsh exit {res.returncode}"
+
+
+def is_unreachable(res: CommandResult) -> bool:
+    text = (res.stderr or "").lower()
+    return any(h in text for h in _UNREACHABLE_HINTS)
+
+
+def remote_command(argv: Sequence[str], timeout: float) -> str:
+    """The shell line for an SSH host: every argv item shlex.quote'd, bounded by timeout(1)."""
+    secs = max(1, int(timeout + 0.999))
+    return "LC_ALL=C timeout -k 1 " + str(secs) + " " + " ".join(shlex.quote(a) for a in argv)
+
+
+class LibvirtLayer:
+    name = "libvirt"
+
+    def __init__(self, settings: Settings, *, ssh: Any | None = None) -> None:
+        self.settings = settings
+        self.read_only = settings.read_only
+        self.ssh = ssh
+        self.hypervisors: dict[str, HypervisorSpec] = {h.name: h for h in settings.libvirt_hypervisors}
+        self._lock = threading.Lock()
+        # (hypervisor, domain) -> (cpu.time ns, monotonic ns) of the previous sample
+        self._prev_cpu: dict[tuple[str, str], tuple[int, int]] = {}
+        # (hypervisor, domain) -> wall time a start was seen (uptime where /proc is not ours)
+        self._seen_started: dict[tuple[str, str], float] = {}
+
+    # ------------------------------------------------------------ virsh calls
+    def hypervisor(self, name: str) -> HypervisorSpec:
+        try:
+            return self.hypervisors[name]
+        except KeyError:
+            raise BackendError(f"unknown hypervisor {name!r}") from None
+
+    def virsh(self, hv: HypervisorSpec, args: Sequence[str], timeout: float | None = None) -> CommandResult:
+        """Run `virsh -c URI ARGS...` (locally or on hv.host); return the raw result.
+
+        Raises Unreachable (hypervisor / host did not answer, deadline hit) or
+        BackendError (virsh missing); a non-zero exit is returned, not raised.
+        """
+        t = hv.timeout if timeout is None else timeout
+        argv = [VIRSH, "-c", hv.uri, *args]
+        if hv.host is None:
+            return run_argv(argv, t, env={**os.environ, "LC_ALL": "C"})
+        if self.ssh is None:
+            raise Unreachable(f"needs SSH host {hv.host!r} but the SSH layer is not available")
+        res = self.ssh.run(hv.host, remote_command(argv, t), timeout=t + 2)
+        rc = getattr(res, "returncode", getattr(res, "exit_code", None))
+        if rc == 124:
+            raise CallTimeout(f"virsh on {hv.host}: no answer within {t:g}s")
+        if rc == 127:
+            raise BackendError(f"virsh: command not found on {hv.host}")
+        return CommandResult(tuple(argv), -1 if rc is None else rc, res.stdout or "", res.stderr or "", 0.0)
+
+    def virsh_ok(self, hv: HypervisorSpec, args: Sequence[str], timeout: float | None = None) -> str:
+        """Like virsh() but a non-zero exit raises (Unreachable when libvirtd is gone)."""
+        res = self.virsh(hv, args, timeout)
+        if res.returncode != 0:
+            cls = Unreachable if is_unreachable(res) else BackendError
+            raise cls(virsh_error(res))
+        return res.stdout
+
+    # ------------------------------------------------------------ listing
+    def list_domains(self, hv_name: str, timeout: float | None = None) -> list[Domain]:
+        """Every domain of one hypervisor with state, vCPUs, memory, CPU %, uptime."""
+        hv = self.hypervisor(hv_name)
+        deadline = time.monotonic() + (hv.timeout if timeout is None else timeout)
+        names = vp.parse_names(self.virsh_ok(hv, ["list", "--all", "--name"], _left(deadline)))
+        stats = vp.parse_domstats(self.virsh_ok(hv, DOMSTATS_ARGS, _left(deadline)))
+        now_ns = time.monotonic_ns()
+        domains = []
+        for name in names:
+            st = stats.get(name)
+            if st is None:  # defined between the two calls: ask for this one
+                st = self._dominfo_stats(hv, name, _left(deadline))
+                if st is None:
+                    continue  # gone again
+            domains.append(self._domain(hv, name, st, now_ns))
+        with self._lock:
+            live = {(hv.name, d.name) for d in domains}
+            for key in [k for k in self._prev_cpu if k[0] == hv.name and k not in live]:
+                del self._prev_cpu[key]
+        return domains
+
+    def _dominfo_stats(self, hv: HypervisorSpec, name: str, timeout: float) -> dict[str, str] | None:
+        res = self.virsh(hv, ["dominfo", "--domain", name], timeout)
+        if res.returncode != 0:
+            if is_unreachable(res):
+                raise Unreachable(virsh_error(res))
+            return None
+        info = vp.parse_dominfo(res.stdout)
+        codes = {v: k for k, v in vp.STATE_NAMES.items()}
+        st = {"state.state": str(codes.get(info.get("State", ""), -1))}
+        if (vcpus := vp.dominfo_vcpus(info)) is not None:
+            st["vcpu.current"] = str(vcpus)
+        if (mem := vp.dominfo_memory_kib(info)) is not None:
+            st["balloon.current"] = str(mem)
+        return st
+
+    def _domain(self, hv: HypervisorSpec, name: str, st: dict[str, str], now_ns: int) -> Domain:
+        state = vp.state_name(st)
+        vcpus = vp.stat_int(st, "vcpu.current") or vp.stat_int(st, "vcpu.maximum")
+        mem = vp.stat_int(st, "balloon.current") or vp.stat_int(st, "balloon.maximum")
+        active = state in ("running", "idle", "paused", "in shutdown", "pmsuspended")
+        key = (hv.name, name)
+        cpu_pct = None
+        cpu_ns = vp.stat_int(st, "cpu.time")
+        with self._lock:
+            if active and cpu_ns is not None:
+                prev = self._prev_cpu.get(key)
+                if prev is not None and vcpus:
+                    cpu_pct = vp.cpu_percent(prev[0], prev[1], cpu_ns, now_ns, vcpus)
+                self._prev_cpu[key] = (cpu_ns, now_ns)
+            else:
+                self._prev_cpu.pop(key, None)
+            if not active:
+                self._seen_started.pop(key, None)
+            seen = self._seen_started.get(key)
+        uptime = None
+        if active:
+            started = self._local_start_time(hv, name) if _is_local_system(hv) else None
+            started = started or seen
+            if started is not None:
+                uptime = max(0.0, time.time() - started)
+        return Domain(
+            name=name,
+            hypervisor=hv.name,
+            state=state,
+            vcpus=vcpus,
+            memory_kib=mem,
+            cpu_pct=cpu_pct,
+            uptime_s=uptime,
+        )
+
+    def note_started(self, hv_name: str, domain: str, when: float | None = None) -> None:
+        """Remember when a domain was seen starting (uptime for remote hypervisors)."""
+        with self._lock:
+            self._seen_started[(hv_name, domain)] = when if when is not None else time.time()
+
+    @staticmethod
+    def _local_start_time(hv: HypervisorSpec, name: str) -> float | None:
+        """Start time of the domain's qemu process (qemu:///system pid file + /proc)."""
+        try:
+            pidfile = QEMU_RUN_DIR / f"{name}.pid"
+            if pidfile.parent != QEMU_RUN_DIR:  # defensive: names never contain "/"
+                return None
+            pid = int(pidfile.read_text().strip())
+            ticks = vp.proc_starttime_ticks(Path(f"/proc/{pid}/stat").read_text())
+            btime = vp.boot_time(Path("/proc/stat").read_text())
+        except (OSError, ValueError):
+            return None
+        if ticks is None or btime is None:
+            return None
+        return btime + ticks / os.sysconf("SC_CLK_TCK")
+
+    # ------------------------------------------------------------ headless summary
+    def summary(self, timeout: float) -> dict[str, Any]:
+        """One round over all hypervisors (in parallel); never raises."""
+        hvs = list(self.hypervisors.values())
+        result: dict[str, Any] = {"ok": True, "error": None, "domains": [], "hypervisors": []}
+        if not hvs:
+            return result
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=min(8, len(hvs)), thread_name_prefix="vms-summary")
+        futures = {hv.name: pool.submit(self.list_domains, hv.name, min(hv.timeout, timeout)) for hv in hvs}
+        deadline = time.monotonic() + timeout + 1
+        errors = []
+        for hv in hvs:
+            try:
+                domains = futures[hv.name].result(timeout=_left(deadline))
+                result["hypervisors"].append({"name": hv.name, "ok": True, "error": None})
+                result["domains"].extend(
+                    {"name": d.name, "state": d.state, "hypervisor": d.hypervisor} for d in domains
+                )
+            except concurrent.futures.TimeoutError:
+                err = f"hypervisor unreachable: no answer within {timeout:g}s"
+                result["hypervisors"].append({"name": hv.name, "ok": False, "error": err})
+                errors.append(f"{hv.name}: {err}")
+            except Exception as exc:  # noqa: BLE001 - summary never raises
+                err = f"hypervisor unreachable: {one_line(exc)}"
+                result["hypervisors"].append({"name": hv.name, "ok": False, "error": err})
+                errors.append(f"{hv.name}: {err}")
+        pool.shutdown(wait=False, cancel_futures=True)
+        if errors:
+            result["ok"] = False
+            result["error"] = "; ".join(errors)
+        return result
+
+
+def one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _left(deadline: float) -> float:
+    return max(0.1, deadline - time.monotonic())
+
+
+def _is_local_system(hv: HypervisorSpec) -> bool:
+    return hv.host is None and hv.uri in LOCAL_SYSTEM_URIS
+
+
+EmitFn = Callable[[object], None]

@@ -1,0 +1,175 @@
+"""Parsers for `virsh` text output (no I/O here; tested with recorded output).
+
+- `parse_names`     `virsh list --all --name`
+- `parse_domstats`  `virsh domstats --raw ...` -> {domain: {key: value}}
+- `parse_dominfo`   `virsh dominfo NAME`       -> {field: value}
+- `parse_event`     one line of `virsh event --all --loop --timestamp`
+- `cpu_percent`     CPU % from two cpu.time samples
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# virDomainState (libvirt-domain.h) -> the words `virsh domstate` prints.
+STATE_NAMES = {
+    0: "no state",
+    1: "running",
+    2: "idle",
+    3: "paused",
+    4: "in shutdown",
+    5: "shut off",
+    6: "crashed",
+    7: "pmsuspended",
+}
+
+# Lifecycle event word (virsh event) -> the kind the timeline shows, and its severity.
+EVENT_KINDS = {
+    "defined": ("defined", "info"),
+    "undefined": ("undefined", "info"),
+    "started": ("started", "info"),
+    "suspended": ("suspended", "info"),
+    "resumed": ("resumed", "info"),
+    "stopped": ("stopped", "info"),
+    "shutdown": ("shutdown", "info"),
+    "pmsuspended": ("suspended", "info"),
+    "crashed": ("crashed", "error"),
+}
+
+
+def parse_names(text: str) -> list[str]:
+    """Domain names, one per line; blank lines dropped (names may contain spaces)."""
+    return [line for line in text.splitlines() if line.strip()]
+
+
+_DOMAIN_HEADER = re.compile(r"^Domain: '(.*)'\s*$")
+
+
+def parse_domstats(text: str) -> dict[str, dict[str, str]]:
+    """`Domain: 'NAME'` blocks of indented `key=value` lines.
+
+    The name is everything between the first `'` and the last `'` of the
+    header, so names holding quotes survive.
+    """
+    out: dict[str, dict[str, str]] = {}
+    current: dict[str, str] | None = None
+    for line in text.splitlines():
+        m = _DOMAIN_HEADER.match(line)
+        if m:
+            current = out.setdefault(m.group(1), {})
+            continue
+        if current is None or "=" not in line:
+            continue
+        key, _, value = line.strip().partition("=")
+        current[key] = value
+    return out
+
+
+def stat_int(stats: dict[str, str], key: str) -> int | None:
+    try:
+        return int(stats[key])
+    except (KeyError, ValueError):
+        return None
+
+
+def state_name(stats: dict[str, str]) -> str:
+    code = stat_int(stats, "state.state")
+    if code is None:
+        return "unknown"
+    return STATE_NAMES.get(code, f"state {code}")
+
+
+def parse_dominfo(text: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep:
+            out[key.strip()] = value.strip()
+    return out
+
+
+def dominfo_memory_kib(info: dict[str, str]) -> int | None:
+    """`Used memory: 65536 KiB` -> 65536."""
+    raw = info.get("Used memory") or info.get("Max memory") or ""
+    m = re.match(r"(\d+)\s*KiB", raw)
+    return int(m.group(1)) if m else None
+
+
+def dominfo_vcpus(info: dict[str, str]) -> int | None:
+    try:
+        return int(info.get("CPU(s)", ""))
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class LifecycleEvent:
+    domain: str
+    event: str  # the event's type word, e.g. "lifecycle", "reboot"
+    kind: str  # lifecycle: started | stopped | suspended | ... ; else the event type
+    detail: str  # e.g. "Destroyed", "Booted", "Paused"
+    timestamp: str = ""
+
+
+_EVENT_LINE = re.compile(
+    r"^(?:(?P<ts>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?[+-]\d{4}): )?"
+    r"event '(?P<event>[^']+)' for domain '(?P<domain>.*)'(?::\s*(?P<rest>.*))?$"
+)
+
+
+def parse_event(line: str) -> LifecycleEvent | None:
+    """`[TS: ]event 'lifecycle' for domain 'NAME': Stopped Destroyed` -> LifecycleEvent.
+
+    The name is greedy up to the last `'` before `:` (names may hold quotes).
+    Lines that are not events (errors, "events received: 0") give None.
+    """
+    line = line.rstrip("\r\n")
+    m = _EVENT_LINE.match(line)
+    if not m:
+        return None
+    event = m.group("event")
+    rest = (m.group("rest") or "").strip()
+    if event == "lifecycle":
+        word, _, detail = rest.partition(" ")
+        kind = word.lower() or "lifecycle"
+    else:
+        kind, detail = event, rest
+    return LifecycleEvent(m.group("domain"), event, kind, detail.strip(), m.group("ts") or "")
+
+
+def cpu_percent(prev_cpu_ns: int, prev_wall_ns: int, cpu_ns: int, wall_ns: int, vcpus: int) -> float | None:
+    """delta(cpu.time) / (delta(wall) * vcpus) * 100; None when not computable."""
+    dwall = wall_ns - prev_wall_ns
+    dcpu = cpu_ns - prev_cpu_ns
+    if dwall <= 0 or dcpu < 0 or vcpus <= 0:
+        return None
+    return max(0.0, min(100.0, dcpu / (dwall * vcpus) * 100.0))
+
+
+def proc_starttime_ticks(stat_text: str) -> int | None:
+    """Field 22 (starttime, clock ticks after boot) of /proc/PID/stat.
+
+    The command name (field 2) may hold spaces and parentheses: split after
+    the last `)`.
+    """
+    _, sep, rest = stat_text.rpartition(")")
+    if not sep:
+        return None
+    fields = rest.split()
+    # rest starts at field 3 (state); starttime is field 22 -> index 19.
+    try:
+        return int(fields[19])
+    except (IndexError, ValueError):
+        return None
+
+
+def boot_time(proc_stat_text: str) -> float | None:
+    """`btime N` line of /proc/stat."""
+    for line in proc_stat_text.splitlines():
+        if line.startswith("btime "):
+            try:
+                return float(line.split()[1])
+            except (IndexError, ValueError):
+                return None
+    return None
