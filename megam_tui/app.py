@@ -32,6 +32,7 @@ from megam_tui.settings import Settings
 from megam_tui.ui.confirm import ConfirmScreen
 from megam_tui.ui.events import EventsPane, JumpTo
 from megam_tui.ui.fallback_pane import FallbackPane
+from megam_tui.ui.help import HelpScreen
 from megam_tui.ui.header import HeaderBar, LocalLoad
 from megam_tui.ui.jobs_pane import JobCommand, JobOutputScreen, JobsPane
 from megam_tui.ui.messages import LayerUpdate, RunAction
@@ -98,12 +99,14 @@ class MegamApp(App[int]):
         layers: dict[str, Any] | None = None,
         jobs: JobManager | None = None,
         start_layers: bool = True,
+        pane_factory: Any = None,
     ) -> None:
         super().__init__()
         self.settings = settings or Settings()
         self.layers = layers if layers is not None else build_layers(self.settings)
         self.jobs = jobs or JobManager(AuditLog(Path(self.settings.home) / "audit.jsonl"))
         self.start_layers = start_layers
+        self.pane_factory = pane_factory or make_pane
         self.panes: dict[str, Any] = {}
         self.frames: dict[str, PaneFrame] = {}
         self.states: dict[tuple[str, str], BackendState] = {}
@@ -119,7 +122,7 @@ class MegamApp(App[int]):
         yield header
         with Container(id="dashboard"):
             for layer, (key, title, _, _) in PANES.items():
-                pane = make_pane(layer, self.settings)
+                pane = self.pane_factory(layer, self.settings)
                 self.panes[layer] = pane
                 frame = PaneFrame(pane, key=key, title=title, layer=layer, id=f"frame-{layer}")
                 if not configured(self.settings, layer):
@@ -359,10 +362,10 @@ class MegamApp(App[int]):
                 return
 
     def action_toggle_help(self) -> None:
-        if self.screen.query("HelpPanel"):
-            self.action_hide_help_panel()
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
         else:
-            self.action_show_help_panel()
+            self.push_screen(HelpScreen(self.screen.active_bindings))
 
     # -- local host -------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="local-load", exit_on_error=False)
