@@ -1,0 +1,454 @@
+"""SSH layer: commands and /proc metrics on many hosts over ONE connection each.
+
+Public API (other layers depend on it; keep it stable):
+
+    layer = SshLayer(settings)
+    layer.run(host, command, timeout=None) -> CommandResult
+        `command` is ONE remote shell string the CALLER built (shlex.quote every
+        argument). `timeout` bounds connect + command (default: the host's
+        command_timeout). Raises Unreachable / CallTimeout / BackendError.
+    layer.stream(host, command, on_line, cancel, timeout=None) -> int
+        on_line(models.CommandOutput) per stdout/stderr line; returns the exit
+        status (-1 when cancelled or killed by a signal). Setting `cancel`
+        closes the channel and the remote command's process group is killed.
+    layer.probe(host) -> models.Host      (one short /proc command, never raises)
+    layer.summary(timeout) -> {"ok", "error", "hosts": [...]}   (never raises)
+    layer.start(emit) / layer.stop()     poller emitting Host, BackendState, Event
+    layer.run_action("run", host, {"command": str, "timeout"?: float}, job) -> exit code
+        job.emit() gets lines formatted by `format_output` (see `parse_output`).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import re
+import select
+import shlex
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import paramiko
+
+from megam_tui.backends.base import BackendError, CommandResult, mutating
+from megam_tui.backends.host import LOCAL_NAME, LocalHost
+from megam_tui.backends.ssh_conn import SshPool
+from megam_tui.backends.ssh_errors import SshTimeout, SshUnreachable, error_kind
+from megam_tui.backends.ssh_metrics import METRICS_COMMAND, RawSample, compute_metrics, parse_sample
+from megam_tui.models import BackendState, CommandOutput, Event, Host
+from megam_tui.settings import Settings
+
+MAX_RUN_OUTPUT = 32 * 1024 * 1024  # bytes kept per stream by run()
+PROBE_SLACK = 1.0  # seconds a probe's command may take on top of the connect deadline
+
+# Runs the user's command in its own process group (setsid) under the login
+# shell, with stdin from /dev/null; a watcher waits for EOF on the channel's
+# stdin, which happens when we close the channel, and then kills the group.
+# Without this (and without a pty) a `sleep 100` outlives a closed channel.
+_KILL_ON_CLOSE = (
+    'c=$1; exec 3<&0 </dev/null; s=${SHELL:-/bin/sh}; '
+    'if command -v setsid >/dev/null 2>&1; then setsid "$s" -c "$c" & else "$s" -c "$c" & fi; '
+    "p=$!; "
+    "{ cat <&3 >/dev/null 2>&1; kill -TERM -$p 2>/dev/null || kill -TERM $p 2>/dev/null; "
+    "sleep 2; kill -KILL -$p 2>/dev/null; } >/dev/null 2>&1 & "
+    "w=$!; exec 3<&-; wait $p; r=$?; kill $w 2>/dev/null; exit $r"
+)
+
+
+def kill_on_close(command: str) -> str:
+    """Wrap a remote shell command so that closing the channel kills it."""
+    return f"sh -c {shlex.quote(_KILL_ON_CLOSE)} megam {shlex.quote(command)}"
+
+
+# ----------------------------------------------------------- job output lines
+
+_LINE_RE = re.compile(r"^\[(?P<host>.*?)(?: (?P<tag>stderr|exit|error))?\] (?P<text>.*)$", re.S)
+
+
+def format_output(o: CommandOutput) -> str:
+    """CommandOutput -> one job output line: `[host] text`, `[host stderr] text`,
+    `[host exit] N`, `[host error] message`."""
+    if o.done:
+        if o.error:
+            return f"[{o.host} error] {o.error}"
+        return f"[{o.host} exit] {o.exit_code if o.exit_code is not None else -1}"
+    if o.stream == "stderr":
+        return f"[{o.host} stderr] {o.line}"
+    return f"[{o.host}] {o.line}"
+
+
+def parse_output(line: str) -> CommandOutput | None:
+    """Inverse of `format_output` (for the app forwarding job lines to the screen)."""
+    m = _LINE_RE.match(line)
+    if m is None:
+        return None
+    host, tag, text = m.group("host"), m.group("tag"), m.group("text")
+    if tag == "exit":
+        try:
+            code = int(text)
+        except ValueError:
+            return CommandOutput(host, text)
+        return CommandOutput(host, exit_code=code, done=True)
+    if tag == "error":
+        return CommandOutput(host, done=True, error=text)
+    return CommandOutput(host, text, "stderr" if tag == "stderr" else "stdout")
+
+
+# ----------------------------------------------------------- channel pump
+
+
+def _pump(
+    chan: paramiko.Channel,
+    deadline: float | None,
+    cancel: threading.Event | None,
+    on_data: Callable[[str, bytes], None],
+    what: str,
+) -> int:
+    """Read stdout/stderr until exit status, deadline or cancel. Returns the exit status."""
+    fd = chan.fileno()  # an OR-pipe set when stdout or stderr data (or EOF) arrives
+    while True:
+        got = False
+        while chan.recv_ready():
+            on_data("stdout", chan.recv(65536))
+            got = True
+        while chan.recv_stderr_ready():
+            on_data("stderr", chan.recv_stderr(65536))
+            got = True
+        if chan.exit_status_ready() and not chan.recv_ready() and not chan.recv_stderr_ready():
+            return chan.recv_exit_status()
+        if cancel is not None and cancel.is_set():
+            chan.close()
+            return -1
+        if chan.closed or (chan.get_transport() is not None and not chan.get_transport().is_active()):
+            while chan.recv_ready():
+                on_data("stdout", chan.recv(65536))
+            while chan.recv_stderr_ready():
+                on_data("stderr", chan.recv_stderr(65536))
+            break
+        now = time.monotonic()
+        if deadline is not None and now >= deadline:
+            chan.close()
+            raise SshTimeout(f"{what}: no result within the deadline")
+        if got:
+            continue
+        wait = 0.1 if deadline is None else max(0.0, min(0.1, deadline - now))
+        if chan.eof_received:
+            chan.status_event.wait(wait)
+        else:
+            select.select([fd], [], [], wait)
+    # channel closed without exit status (connection lost)
+    if chan.exit_status_ready():
+        return chan.recv_exit_status()
+    raise SshUnreachable(f"{what}: connection lost before the command finished", "error")
+
+
+class _Lines:
+    """Split a byte stream into decoded lines (a partial last line waits)."""
+
+    def __init__(self, host: str, stream: str, on_line: Callable[[CommandOutput], None]) -> None:
+        self.host, self.stream, self.on_line = host, stream, on_line
+        self.buf = b""
+
+    def feed(self, data: bytes) -> None:
+        self.buf += data
+        *lines, self.buf = self.buf.split(b"\n")
+        for raw in lines:
+            self.on_line(CommandOutput(self.host, raw.decode("utf-8", "replace").rstrip("\r"), self.stream))
+
+    def flush(self) -> None:
+        if self.buf:
+            raw, self.buf = self.buf, b""
+            self.on_line(CommandOutput(self.host, raw.decode("utf-8", "replace").rstrip("\r"), self.stream))
+
+
+# ----------------------------------------------------------- the layer
+
+
+class SshLayer:
+    name = "ssh"
+
+    def __init__(self, settings: Settings, *, ssh: Any = None) -> None:
+        self.settings = settings
+        self.read_only = settings.read_only
+        self.pool = SshPool(settings)
+        self.local = LocalHost() if settings.ssh_include_local else None
+        self._prev: dict[str, RawSample] = {}
+        self._prev_lock = threading.Lock()
+        self._poller: _Poller | None = None
+
+    # ---------------------------------------------------------- helpers
+    def host_names(self) -> list[str]:
+        return [h.name for h in self.settings.ssh_hosts]
+
+    def _spec(self, host: str):
+        spec = self.settings.host(host)
+        if spec is None:
+            raise BackendError(f"unknown ssh host {host!r} (not in ssh:hosts)")
+        return spec
+
+    def _open(self, host: str, command: str, deadline: float, force: bool) -> paramiko.Channel:
+        """A channel running `command`; reconnects once if the shared transport died."""
+        for attempt in (1, 2):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise SshTimeout(f"{host}: no time left to start the command")
+            client = self.pool.client(host, timeout=left, force=force or attempt == 2)
+            transport = client.get_transport()
+            try:
+                if transport is None:
+                    raise paramiko.SSHException("no transport")
+                chan = transport.open_session(timeout=max(0.1, deadline - time.monotonic()))
+                chan.exec_command(command)
+                return chan
+            except (paramiko.SSHException, EOFError, OSError) as exc:
+                if isinstance(exc, paramiko.ChannelException) and transport is not None and transport.is_active():
+                    raise SshUnreachable(f"{host}: cannot open a channel: {exc}", "error") from None
+                self.pool.drop(host)
+                if attempt == 2:
+                    raise SshUnreachable(f"{host}: connection lost: {exc or type(exc).__name__}", "error") from None
+        raise AssertionError("unreachable")
+
+    # ---------------------------------------------------------- public API
+    def run(self, host: str, command: str, timeout: float | None = None, *, force: bool = False) -> CommandResult:
+        """Run one remote shell command (caller-quoted) and collect its output."""
+        spec = self._spec(host)
+        total = timeout if timeout is not None else spec.command_timeout
+        start = time.monotonic()
+        deadline = start + total
+        chan = self._open(host, kill_on_close(command), deadline, force)
+        out: dict[str, list[bytes]] = {"stdout": [], "stderr": []}
+        size = {"stdout": 0, "stderr": 0}
+
+        def on_data(stream: str, data: bytes) -> None:
+            if size[stream] < MAX_RUN_OUTPUT:
+                out[stream].append(data)
+                size[stream] += len(data)
+
+        try:
+            code = _pump(chan, deadline, None, on_data, f"{host}: command")
+        except SshTimeout:
+            raise SshTimeout(f"{host}: command did not finish within {total:g}s") from None
+        finally:
+            chan.close()
+        return CommandResult(
+            ("ssh", host, command),
+            code,
+            b"".join(out["stdout"]).decode("utf-8", "replace"),
+            b"".join(out["stderr"]).decode("utf-8", "replace"),
+            time.monotonic() - start,
+        )
+
+    def stream(
+        self,
+        host: str,
+        command: str,
+        on_line: Callable[[CommandOutput], None],
+        cancel: threading.Event,
+        timeout: float | None = None,
+    ) -> int:
+        """Stream a command's lines; cancel closes the channel (remote command killed)."""
+        spec = self._spec(host)
+        start = time.monotonic()
+        connect_deadline = start + spec.timeout
+        chan = self._open(host, kill_on_close(command), connect_deadline, force=True)
+        outs = {"stdout": _Lines(host, "stdout", on_line), "stderr": _Lines(host, "stderr", on_line)}
+        deadline = None if timeout is None else start + timeout
+        try:
+            code = _pump(chan, deadline, cancel, lambda s, d: outs[s].feed(d), f"{host}: command")
+        finally:
+            chan.close()
+            for o in outs.values():
+                o.flush()
+        return code
+
+    def probe(self, host: str, timeout: float | None = None) -> Host:
+        """Connect if needed and read /proc metrics with ONE command. Never raises."""
+        spec = self.settings.host(host)
+        if spec is None:
+            return Host(host, "", reachable=False, error=f"unknown ssh host {host!r}", error_kind="error")
+        budget = (timeout if timeout is not None else spec.timeout) + PROBE_SLACK
+        try:
+            res = self.run(host, METRICS_COMMAND, timeout=budget)
+        except BackendError as exc:
+            return Host(spec.name, spec.address, spec.port, spec.user, False, str(exc), error_kind(exc))
+        except Exception as exc:  # noqa: BLE001 - a probe never raises
+            return Host(spec.name, spec.address, spec.port, spec.user, False, f"{host}: {exc}", "error")
+        sample = parse_sample(res.stdout)
+        with self._prev_lock:
+            prev = self._prev.get(host)
+            if sample.uptime_s is not None:
+                self._prev[host] = sample
+        if prev is not None and sample.uptime_s is not None and prev.uptime_s is not None and sample.uptime_s < prev.uptime_s:
+            prev = None  # the host rebooted
+        return Host(spec.name, spec.address, spec.port, spec.user, True, None, None, compute_metrics(sample, prev))
+
+    def probe_all(self, timeout: float | None = None) -> list[Host]:
+        """Probe every configured host in parallel (plus local first). Never raises."""
+        specs = list(self.settings.ssh_hosts)
+        hosts: list[Host] = [self.local.probe()] if self.local is not None else []
+        if not specs:
+            return hosts
+        per_host = {s.name: min(s.timeout, timeout) if timeout is not None else s.timeout for s in specs}
+        limit = max(per_host.values()) + PROBE_SLACK + 1.0
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=min(64, len(specs)), thread_name_prefix="ssh-probe")
+        try:
+            futs = {s.name: pool.submit(self.probe, s.name, per_host[s.name]) for s in specs}
+            concurrent.futures.wait(futs.values(), timeout=limit)
+            for s in specs:
+                f = futs[s.name]
+                if f.done():
+                    hosts.append(f.result())
+                else:
+                    hosts.append(
+                        Host(s.name, s.address, s.port, s.user, False, f"{s.name}: no answer within {limit:g}s", "timeout")
+                    )
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+        return hosts
+
+    def summary(self, timeout: float) -> dict[str, Any]:
+        """{"ok": every configured host answered, "error", "hosts": [...]}. Never raises."""
+        try:
+            hosts = self.probe_all(timeout)
+        except Exception as exc:  # noqa: BLE001
+            return {"ok": False, "error": f"ssh: {type(exc).__name__}: {exc}", "hosts": []}
+        items = [
+            {
+                "name": h.name,
+                "address": h.address,
+                "reachable": h.reachable,
+                "error": h.error,
+                "error_kind": h.error_kind,
+                "local": h.local,
+            }
+            for h in hosts
+        ]
+        down = [h.name for h in hosts if not h.reachable]
+        err = None if not down else f"{len(down)} of {len(hosts)} hosts unreachable: {', '.join(down)}"
+        return {"ok": not down, "error": err, "hosts": items}
+
+    # ---------------------------------------------------------- poller
+    def start(self, emit: Callable[[object], None]) -> None:
+        if self._poller is not None and self._poller.is_alive():
+            return
+        self.pool.reopen()
+        self._poller = _Poller(self, emit)
+        self._poller.start()
+
+    def stop(self) -> None:
+        poller, self._poller = self._poller, None
+        if poller is not None:
+            poller.stop()
+        self.pool.close_all()
+        if poller is not None:
+            poller.join(1.0)
+
+    # ---------------------------------------------------------- actions
+    def run_action(self, action: str, target: str, params: dict[str, Any], job: Any) -> Any:
+        if action == "run":
+            return self._run_command(target, str(params.get("command", "")), params.get("timeout"), job)
+        raise BackendError(f"ssh: unknown action {action!r}")
+
+    @mutating
+    def _run_command(self, host: str, command: str, timeout: Any, job: Any) -> int:
+        if not command.strip():
+            raise BackendError("empty command")
+        t = float(timeout) if timeout is not None else None
+
+        def on_line(o: CommandOutput) -> None:
+            job.emit(format_output(o))
+
+        try:
+            if host == LOCAL_NAME and self.local is not None and self.settings.host(host) is None:
+                from megam_tui.backends.host import stream_local
+
+                code = stream_local(command, on_line, job.cancel_event, t)
+            else:
+                code = self.stream(host, command, on_line, job.cancel_event, t)
+        except BackendError as exc:
+            job.emit(format_output(CommandOutput(host, done=True, error=str(exc))))
+            raise
+        job.emit(format_output(CommandOutput(host, exit_code=code, done=True)))
+        return code
+
+
+class _Poller(threading.Thread):
+    """Probes every host in parallel; each host is re-probed `refresh` s after its last probe ended."""
+
+    def __init__(self, layer: SshLayer, emit: Callable[[object], None]) -> None:
+        super().__init__(name="ssh-poller", daemon=True)
+        self.layer = layer
+        self.emit = emit
+        self._stop_event = threading.Event()
+        self._wake = threading.Event()
+        specs = layer.settings.ssh_hosts
+        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(64, len(specs))), thread_name_prefix="ssh-poll")
+        self._due: dict[str, float] = {s.name: 0.0 for s in specs}
+        self._busy: set[str] = set()
+        self._state: dict[str, tuple[bool, str | None]] = {}
+        self._lock = threading.Lock()
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self._wake.set()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _emit(self, obj: object) -> None:
+        if self._stop_event.is_set():
+            return
+        try:
+            self.emit(obj)
+        except Exception:  # noqa: BLE001 - a broken consumer must not kill the poller
+            pass
+
+    def _done(self, host: Host) -> None:
+        with self._lock:
+            self._busy.discard(host.name)
+            self._due[host.name] = time.monotonic() + self.layer.settings.refresh
+            before = self._state.get(host.name)
+            now_state = (host.reachable, host.error)
+            self._state[host.name] = now_state
+        self._emit(host)
+        if before != now_state:
+            self._emit(BackendState("ssh", host.name, host.reachable, host.error))
+        if before is not None and before[0] != host.reachable:
+            if host.reachable:
+                self._emit(Event(time.time(), "ssh", "info", host.name, f"{host.name} is up again", host.name, "up"))
+            else:
+                self._emit(Event(time.time(), "ssh", "error", host.name, f"{host.name} down: {host.error}", host.name, "down"))
+        elif before is None and not host.reachable:
+            self._emit(Event(time.time(), "ssh", "warn", host.name, f"{host.name} unreachable: {host.error}", host.name, "down"))
+        self._wake.set()
+
+    def _probe(self, name: str) -> None:
+        try:
+            host = self.layer.probe(name)
+        except Exception as exc:  # noqa: BLE001 - probe never raises, but be safe
+            host = Host(name, "", reachable=False, error=str(exc), error_kind="error")
+        if not self._stop_event.is_set():
+            self._done(host)
+
+    def run(self) -> None:
+        local = self.layer.local
+        local_due = 0.0
+        while not self._stop_event.is_set():
+            now = time.monotonic()
+            if local is not None and now >= local_due:
+                self._emit(local.probe())
+                local_due = now + self.layer.settings.refresh
+            next_due = local_due if local is not None else now + self.layer.settings.refresh
+            with self._lock:
+                for name, due in self._due.items():
+                    if name in self._busy:
+                        continue
+                    if due <= now:
+                        self._busy.add(name)
+                        try:
+                            self._pool.submit(self._probe, name)
+                        except RuntimeError:  # pool shut down
+                            return
+                    else:
+                        next_due = min(next_due, due)
+            self._wake.clear()
+            self._wake.wait(max(0.05, min(1.0, next_due - time.monotonic())))
