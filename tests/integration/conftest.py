@@ -41,3 +41,8 @@ def testbed_config_path():
     if not path.exists():
         engine_missing("testbed config missing: run scripts/testbed/up")
     return path
+
+
+# helpers, not tests (their names start with "test")
+testbed_fragment.__test__ = False
+testbed_up.__test__ = False
