@@ -345,6 +345,7 @@ class SshPool:
                 transport.set_keepalive(KEEPALIVE_S)
             return client
         except Exception as exc:  # noqa: BLE001 - classified below
+            transport_seen = client.get_transport() if client is not None else None
             if client is not None:
                 client.close()
             sock_obj = holder.get("sock")
@@ -355,6 +356,19 @@ class SshPool:
                     pass
             if isinstance(exc, (SshUnreachable, SshTimeout)) and not fired.is_set():
                 raise
+            no_banner = (
+                stage == "SSH handshake" and transport_seen is not None and not transport_seen.remote_version
+            )
+            if no_banner and isinstance(exc, (paramiko.SSHException, EOFError, OSError)):
+                # paramiko reports a banner timeout as "No existing session" or
+                # "Error reading SSH protocol banner", depending on a race.
+                if time.monotonic() - start >= budget * 0.9:
+                    raise SshTimeout(
+                        f"{t.name} ({t.hostname}:{t.port}): TCP connected but no SSH banner within {budget:g}s"
+                    ) from None
+                raise SshUnreachable(
+                    f"{t.name} ({t.hostname}:{t.port}): connection closed before the SSH banner", "error"
+                ) from None
             if fired.is_set() and not isinstance(exc, (paramiko.BadHostKeyException, UnknownHostKey)):
                 raise SshTimeout(f"{t.name} ({t.hostname}:{t.port}): no answer within {budget:g}s ({stage})") from None
             raise classify(

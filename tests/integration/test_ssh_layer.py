@@ -1,0 +1,267 @@
+"""SshLayer against the real sshd hosts of scripts/testbed/ssh.sh.
+
+node1..node3 are good hosts; refused / silent / badauth / changedkey each fail
+in their own way. All "hosts" live on this machine (127.0.0.x), so `pgrep` on
+node1 sees the processes started through any of them.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from megam_tui.backends.base import BackendError, CallTimeout
+from megam_tui.backends.ssh import SshLayer, parse_output
+from megam_tui.config import load_settings
+from megam_tui.models import BackendState, CommandOutput, Host
+from tests.integration import conftest as testbed
+
+GOOD = ("node1", "node2", "node3")
+FAULTS = {"refused": "refused", "silent": "timeout", "badauth": "auth", "changedkey": "hostkey"}
+
+
+def ssh_fragment() -> dict:
+    frag = testbed.testbed_fragment("ssh")
+    testbed.testbed_up("ssh")
+    return frag
+
+
+def make_settings(tmp_path: Path, *, include_local: bool = False, edit=None, refresh: str = "2s"):
+    """Settings built by the real config loader from the testbed's ssh fragment."""
+    frag = ssh_fragment()
+    frag["ssh"]["include_local"] = include_local
+    if edit is not None:
+        edit(frag["ssh"])
+    path = tmp_path / "megam.yaml"
+    path.write_text(yaml.safe_dump({"refresh": refresh, **frag}))
+    path.chmod(0o600)
+    settings, problems = load_settings(path, env={})
+    assert problems == []
+    return settings
+
+
+@pytest.fixture
+def layer(tmp_path):
+    lay = SshLayer(make_settings(tmp_path))
+    yield lay
+    lay.stop()
+
+
+def sleepers(layer: SshLayer, marker: str) -> list[str]:
+    """PIDs of `sleep <marker>` processes (exact argv match, not the wrappers)."""
+    res = layer.run("node1", f"pgrep -x -f 'sleep {marker}' || true", timeout=10)
+    return res.stdout.split()
+
+
+def test_summary_good_and_fault_hosts_each_with_their_error(layer):
+    timeout = 3.0  # the testbed's ssh timeout
+    start = time.monotonic()
+    s = layer.summary(timeout)
+    elapsed = time.monotonic() - start
+    hosts = {h["name"]: h for h in s["hosts"]}
+    for name in GOOD:
+        assert hosts[name]["reachable"] is True, hosts[name]
+        assert hosts[name]["error"] is None
+    for name, kind in FAULTS.items():
+        assert hosts[name]["reachable"] is False
+        assert hosts[name]["error_kind"] == kind, hosts[name]
+        assert hosts[name]["error"].startswith(name)
+    assert len({hosts[n]["error_kind"] for n in FAULTS}) == 4
+    assert s["ok"] is False and "4 of 7" in s["error"]
+    assert elapsed < timeout + 2.0
+
+
+def test_error_messages_are_one_clear_line(layer):
+    hosts = {h["name"]: h for h in layer.summary(3.0)["hosts"]}
+    assert "connection refused" in hosts["refused"]["error"]
+    assert "3s" in hosts["silent"]["error"]
+    assert "authentication failed" in hosts["badauth"]["error"]
+    changed = hosts["changedkey"]["error"]
+    assert "CHANGED" in changed and "ssh-keygen -R '[127.0.0.8]:2222'" in changed
+    for h in hosts.values():
+        assert "\n" not in (h["error"] or "") and "Traceback" not in (h["error"] or "")
+
+
+def test_probe_reads_real_metrics_and_rates_from_the_second_sample(layer):
+    first = layer.probe("node1")
+    assert first.reachable and first.metrics is not None
+    m = first.metrics
+    assert m.uptime_s and m.uptime_s > 0
+    assert m.load1 is not None and m.mem_total and m.mem_total > 0
+    assert 0 < m.mem_used < m.mem_total
+    assert m.disk_root_pct is not None and m.disk_fullest_mount
+    assert m.cpu_pct is None and m.net_rx_bps is None  # no previous sample yet
+    time.sleep(0.3)
+    second = layer.probe("node1").metrics
+    assert second.cpu_pct is not None and 0.0 <= second.cpu_pct <= 100.0
+    assert second.net_rx_bps is not None and second.net_rx_bps >= 0
+
+
+def test_run_returns_output_stderr_and_exit_code(layer):
+    res = layer.run("node2", "echo out; echo err >&2; exit 7")
+    assert (res.returncode, res.stdout, res.stderr) == (7, "out\n", "err\n")
+
+
+def test_run_caller_quoted_arguments_stay_data(layer, tmp_path):
+    import shlex
+
+    evil = "a;touch /tmp/megam-ssh-pwned-$$"
+    res = layer.run("node1", "printf '%s\\n' " + shlex.quote(evil))
+    assert res.stdout == evil + "\n"
+    assert layer.run("node1", "ls /tmp/megam-ssh-pwned-* 2>/dev/null | wc -l").stdout.strip() == "0"
+
+
+def test_one_connection_per_host_is_shared(layer):
+    layer.run("node3", "true")
+    t1 = layer.pool.client("node3").get_transport()
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(layer.run("node3", "echo $$"))) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 8 and all(r.returncode == 0 for r in results)
+    assert layer.pool.client("node3").get_transport() is t1
+
+
+def test_reconnects_transparently_after_the_transport_dies(layer):
+    layer.run("node1", "true")
+    layer.pool.client("node1").get_transport().close()
+    assert layer.run("node1", "echo back").stdout == "back\n"
+
+
+def test_run_deadline_kills_the_remote_command(layer):
+    with pytest.raises(CallTimeout):
+        layer.run("node2", "sleep 93", timeout=1.0)
+    deadline = time.monotonic() + 5
+    while sleepers(layer, "93") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert sleepers(layer, "93") == []
+
+
+def test_unknown_host_is_a_clear_backend_error(layer):
+    with pytest.raises(BackendError, match="unknown ssh host 'nope'"):
+        layer.run("nope", "true")
+
+
+def test_failing_host_is_retried_with_backoff(layer):
+    with pytest.raises(BackendError) as first:
+        layer.run("refused", "true")
+    entry = layer.pool._entry("refused")
+    assert entry.failures == 1 and entry.retry_at > time.monotonic()
+    with pytest.raises(BackendError) as again:  # inside the back-off window: the same error, no new attempt
+        layer.run("refused", "true")
+    assert str(again.value) == str(first.value)
+    assert entry.failures == 1
+
+
+def test_stream_three_hosts_with_exit_codes(layer):
+    lines: list[CommandOutput] = []
+    codes: dict[str, int] = {}
+    cancel = threading.Event()
+
+    def go(h: str, code: int) -> None:
+        codes[h] = layer.stream(h, f"echo hello from {h}; echo warn >&2; exit {code}", lines.append, cancel)
+
+    threads = [threading.Thread(target=go, args=(h, i)) for i, h in enumerate(GOOD)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(15)
+    assert codes == {"node1": 0, "node2": 1, "node3": 2}
+    for h in GOOD:
+        assert CommandOutput(h, f"hello from {h}", "stdout") in lines
+        assert CommandOutput(h, "warn", "stderr") in lines
+
+
+def test_cancel_stops_sleep_on_every_host(layer):
+    cancel = threading.Event()
+    codes: dict[str, int] = {}
+    threads = [
+        threading.Thread(target=lambda h=h: codes.__setitem__(h, layer.stream(h, "sleep 97; echo never", lambda o: None, cancel)))
+        for h in GOOD
+    ]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 10
+    while len(sleepers(layer, "97")) < 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(sleepers(layer, "97")) == 3
+    cancel.set()
+    for t in threads:
+        t.join(5)
+    assert codes == {h: -1 for h in GOOD}
+    deadline = time.monotonic() + 5
+    while sleepers(layer, "97") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert sleepers(layer, "97") == []
+
+
+def test_run_action_emits_prefixed_lines_and_exit(layer):
+    from megam_tui.jobs import JobManager
+
+    jm = JobManager()
+    try:
+        job = jm.submit("ssh", "run", "node1", lambda j: layer.run_action("run", "node1", {"command": "echo a; echo b >&2; exit 4"}, j))
+        assert jm.wait(job, 15)
+        assert job.state == "done" and job.result == 4
+        parsed = [parse_output(line) for line in job.output]
+        assert CommandOutput("node1", "a", "stdout") in parsed
+        assert CommandOutput("node1", "b", "stderr") in parsed
+        assert parsed[-1] == CommandOutput("node1", exit_code=4, done=True)
+    finally:
+        jm.shutdown()
+
+
+def test_run_action_is_refused_in_read_only_mode(tmp_path):
+    from dataclasses import replace
+
+    from megam_tui.backends.base import ReadOnlyError
+
+    lay = SshLayer(replace(make_settings(tmp_path), read_only=True))
+    try:
+        with pytest.raises(ReadOnlyError):
+            lay.run_action("run", "node1", {"command": "true"}, object())
+    finally:
+        lay.stop()
+
+
+def test_poller_emits_hosts_states_and_events_then_stops_fast(tmp_path):
+    lay = SshLayer(make_settings(tmp_path, include_local=True, refresh="500ms"))
+    seen: list[object] = []
+    lock = threading.Lock()
+
+    def emit(obj):
+        with lock:
+            seen.append(obj)
+
+    lay.start(emit)
+    try:
+        deadline = time.monotonic() + 12
+        while time.monotonic() < deadline:
+            with lock:
+                names = {o.name for o in seen if isinstance(o, Host)}
+                n1 = [o for o in seen if isinstance(o, Host) and o.name == "node1"]
+            if names >= {"local", *GOOD, *FAULTS} and len(n1) >= 2:
+                break
+            time.sleep(0.1)
+    finally:
+        start = time.monotonic()
+        lay.stop()
+        stop_time = time.monotonic() - start
+    assert stop_time < 1.5
+    hosts = [o for o in seen if isinstance(o, Host)]
+    assert hosts[0].name == "local" and hosts[0].local and hosts[0].reachable
+    node1 = [h for h in hosts if h.name == "node1"]
+    assert len(node1) >= 2 and node1[-1].metrics.cpu_pct is not None  # re-probed: deltas work
+    states = {o.name: o for o in seen if isinstance(o, BackendState)}
+    assert states["node1"].ok and not states["silent"].ok
+    down_events = {o.source for o in seen if getattr(o, "kind", None) == "down"}
+    assert set(FAULTS) <= down_events
+    count = len(seen)
+    time.sleep(0.8)
+    assert len(seen) == count  # nothing emitted after stop()
