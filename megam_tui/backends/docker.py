@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from megam_tui.backends.base import BackendError
+from megam_tui.backends.docker_actions import DockerActionsMixin
 from megam_tui.backends.docker_client import as_backend_error, make_client, reason
 from megam_tui.backends.docker_parse import container_from_api
 from megam_tui.models import Container
@@ -26,7 +27,7 @@ from megam_tui.settings import EngineSpec, Settings
 Emit = Callable[[object], None]
 
 
-class DockerLayer:
+class DockerLayer(DockerActionsMixin):
     name = "docker"
 
     def __init__(self, settings: Settings, *, ssh: Any = None) -> None:
@@ -146,6 +147,5 @@ class DockerLayer:
 
     # ------------------------------------------------------------------ actions
     def run_action(self, action: str, target: str, params: dict[str, Any], job: Any) -> Any:
-        from megam_tui.backends.docker_actions import dispatch
-
-        return dispatch(self, action, target, params or {}, job)
+        """Run one action (see docker_actions.ACTIONS) on a job worker thread."""
+        return self.dispatch(action, target, params or {}, job)

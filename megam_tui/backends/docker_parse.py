@@ -202,3 +202,64 @@ def service_from_api(raw: dict[str, Any], engine: str, running: int) -> Service:
         image=image,
         ports=", ".join(ports),
     )
+
+
+def parse_iso(ts: str | None) -> float | None:
+    """Docker RFC 3339 time with ns ("...:54.664889772Z") -> unix seconds; zero time -> None."""
+    if not ts or ts.startswith("0001-01-01"):
+        return None
+    from datetime import datetime
+
+    t = ts.strip()
+    if t.endswith("Z"):
+        t = t[:-1] + "+00:00"
+    m = re.match(r"^(.*T\d\d:\d\d:\d\d)(\.\d+)?(.*)$", t)
+    if not m:
+        return None
+    frac = (m.group(2) or "")[:7]  # "." + at most 6 digits
+    try:
+        return datetime.fromisoformat(m.group(1) + frac + m.group(3)).timestamp()
+    except ValueError:
+        return None
+
+
+def ports_from_inspect(ports: dict[str, Any] | None) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for key, binds in (ports or {}).items():
+        port, _, proto = key.partition("/")
+        if not binds:
+            out.append({"PrivatePort": int(port), "Type": proto or "tcp"})
+            continue
+        for b in binds:
+            out.append({"IP": b.get("HostIp") or "0.0.0.0", "PrivatePort": int(port), "PublicPort": int(b.get("HostPort") or 0), "Type": proto or "tcp"})
+    return out
+
+
+def container_from_inspect(info: dict[str, Any], engine: str) -> Container:
+    """GET /containers/{id}/json -> models.Container (exact state, start time, health)."""
+    st = info.get("State") or {}
+    cfg = info.get("Config") or {}
+    state = str(st.get("Status") or "unknown").lower()
+    labels = dict(cfg.get("Labels") or {})
+    health = ((st.get("Health") or {}).get("Status")) or None
+    if health == "none":
+        health = None
+    exit_code = int(st.get("ExitCode", 0)) if state == "exited" else None
+    started = parse_iso(st.get("StartedAt")) if state in ("running", "paused", "restarting") else None
+    status = {"exited": f"Exited ({exit_code})", "paused": "Paused", "running": "Up"}.get(state, state.capitalize())
+    return Container(
+        id=str(info.get("Id", "")),
+        name=str(info.get("Name") or "").lstrip("/"),
+        engine=engine,
+        image=str(cfg.get("Image") or info.get("Image") or ""),
+        state=state,
+        status=status,
+        exit_code=exit_code,
+        health=health,
+        created=parse_iso(info.get("Created")) or 0.0,
+        started_at=started,
+        ports=ports_text(ports_from_inspect((info.get("NetworkSettings") or {}).get("Ports"))),
+        project=labels.get(PROJECT_LABEL),
+        labels=labels,
+        tty=bool(cfg.get("Tty")),
+    )

@@ -1,0 +1,424 @@
+"""Container stats: cgroup files for local engines, one-shot API for remote ones.
+
+Pure math (`Sample`, `rates`, `sample_from_api`, `read_cgroup`, ...) is kept
+apart from the thread so it can be tested against recorded files/JSON.
+
+CPU % is "% of one core" (the `docker stats` convention):
+  cgroup: delta(cpu ns) / delta(wall ns) * 100
+  API:    delta(total_usage) / delta(system_cpu_usage) * online_cpus * 100
+Memory is usage minus inactive file cache (v1: total_inactive_file, v2:
+inactive_file), as the Docker CLI shows it. An unlimited limit is reported as
+the host's memory (as the engine does).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from megam_tui.backends.base import StreamThread
+from megam_tui.backends.docker_client import make_client
+from megam_tui.backends.docker_models import StatsSnapshot
+from megam_tui.models import ContainerStats
+
+if TYPE_CHECKING:
+    from megam_tui.backends.docker import DockerLayer
+
+UNLIMITED = 1 << 62  # cgroup v1 reports ~2^63 for "no limit"
+
+
+@dataclass(frozen=True)
+class Sample:
+    """Cumulative counters of one container at one moment."""
+
+    time: float  # wall clock, seconds
+    cpu_ns: int | None = None
+    system_ns: int | None = None  # API only: host CPU time (all cores)
+    online_cpus: int | None = None
+    mem_bytes: int | None = None
+    mem_limit: int | None = None
+    net_rx: int | None = None
+    net_tx: int | None = None
+    blk_read: int | None = None
+    blk_write: int | None = None
+
+
+def _delta(cur: int | None, prev: int | None) -> int | None:
+    if cur is None or prev is None or cur < prev:  # counter reset (restart)
+        return None
+    return cur - prev
+
+
+def rates(cid: str, cur: Sample, prev: Sample | None) -> ContainerStats:
+    """ContainerStats from two samples (rates need `prev`; memory does not)."""
+    cpu = net_rx = net_tx = blk_r = blk_w = None
+    if prev is not None:
+        dt = cur.time - prev.time
+        dcpu = _delta(cur.cpu_ns, prev.cpu_ns)
+        if dcpu is not None:
+            if cur.system_ns is not None and prev.system_ns is not None:
+                dsys = _delta(cur.system_ns, prev.system_ns)
+                if dsys:
+                    cpu = dcpu / dsys * (cur.online_cpus or 1) * 100.0
+            elif dt > 0:
+                cpu = dcpu / (dt * 1e9) * 100.0
+        if dt > 0:
+            net_rx = _rate(cur.net_rx, prev.net_rx, dt)
+            net_tx = _rate(cur.net_tx, prev.net_tx, dt)
+            blk_r = _rate(cur.blk_read, prev.blk_read, dt)
+            blk_w = _rate(cur.blk_write, prev.blk_write, dt)
+    return ContainerStats(
+        id=cid,
+        cpu_pct=cpu,
+        mem_bytes=cur.mem_bytes,
+        mem_limit=cur.mem_limit,
+        net_rx_bps=net_rx,
+        net_tx_bps=net_tx,
+        blk_read_bps=blk_r,
+        blk_write_bps=blk_w,
+        time=cur.time,
+    )
+
+
+def _rate(cur: int | None, prev: int | None, dt: float) -> float | None:
+    d = _delta(cur, prev)
+    return None if d is None else d / dt
+
+
+# ---------------------------------------------------------------- API JSON
+
+
+def mem_used(usage: int | None, stats: dict[str, Any]) -> int | None:
+    if usage is None:
+        return None
+    for key in ("total_inactive_file", "inactive_file"):  # v1, v2
+        v = stats.get(key)
+        if v is not None and v < usage:
+            return usage - v
+    return usage
+
+
+def sample_from_api(js: dict[str, Any], now: float | None = None) -> Sample:
+    """A Sample from GET /containers/{id}/stats JSON (v1 or v2 engine)."""
+    cpu = js.get("cpu_stats") or {}
+    usage = cpu.get("cpu_usage") or {}
+    online = cpu.get("online_cpus") or len(usage.get("percpu_usage") or []) or None
+    mem = js.get("memory_stats") or {}
+    rx = tx = None
+    nets = js.get("networks")
+    if nets:
+        rx = sum(int(n.get("rx_bytes", 0)) for n in nets.values())
+        tx = sum(int(n.get("tx_bytes", 0)) for n in nets.values())
+    br = bw = None
+    entries = (js.get("blkio_stats") or {}).get("io_service_bytes_recursive")
+    if entries is not None:
+        br = sum(int(e.get("value", 0)) for e in entries if str(e.get("op", "")).lower() == "read")
+        bw = sum(int(e.get("value", 0)) for e in entries if str(e.get("op", "")).lower() == "write")
+    return Sample(
+        time=time.time() if now is None else now,
+        cpu_ns=usage.get("total_usage"),
+        system_ns=cpu.get("system_cpu_usage"),
+        online_cpus=online,
+        mem_bytes=mem_used(mem.get("usage"), mem.get("stats") or {}),
+        mem_limit=mem.get("limit"),
+        net_rx=rx,
+        net_tx=tx,
+        blk_read=br,
+        blk_write=bw,
+    )
+
+
+def cpu_pct_from_api(js: dict[str, Any]) -> float | None:
+    """CPU % from one `stream=false` reply (it carries precpu_stats)."""
+    pre = js.get("precpu_stats") or {}
+    if not (pre.get("cpu_usage") or {}).get("total_usage") or not pre.get("system_cpu_usage"):
+        return None
+    cur = sample_from_api(js, 1.0)
+    prev = sample_from_api({"cpu_stats": pre}, 0.0)
+    return rates("", cur, prev).cpu_pct
+
+
+# ---------------------------------------------------------------- cgroup files
+
+
+def _read(path: Path) -> str | None:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read().decode("ascii", "replace")
+    except OSError:
+        return None
+
+
+def _int(path: Path) -> int | None:
+    text = _read(path)
+    if text is None:
+        return None
+    text = text.strip()
+    if text == "max":
+        return UNLIMITED
+    try:
+        return int(text)
+    except ValueError:
+        return None
+
+
+def parse_kv(text: str | None) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for line in (text or "").splitlines():
+        k, _, v = line.partition(" ")
+        try:
+            out[k] = int(v)
+        except ValueError:
+            pass
+    return out
+
+
+def parse_blkio_v1(text: str | None) -> tuple[int | None, int | None]:
+    """blkio.throttle.io_service_bytes: "8:0 Read 4096" lines (+ "Total N")."""
+    if text is None:
+        return None, None
+    r = w = 0
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 3:
+            if parts[1] == "Read":
+                r += int(parts[2])
+            elif parts[1] == "Write":
+                w += int(parts[2])
+    return r, w
+
+
+def parse_io_stat_v2(text: str | None) -> tuple[int | None, int | None]:
+    """io.stat: "8:0 rbytes=1 wbytes=2 rios=3 ..." lines."""
+    if text is None:
+        return None, None
+    r = w = 0
+    for line in text.splitlines():
+        for field in line.split()[1:]:
+            k, _, v = field.partition("=")
+            if k == "rbytes":
+                r += int(v)
+            elif k == "wbytes":
+                w += int(v)
+    return r, w
+
+
+def parse_net_dev(text: str | None) -> tuple[int | None, int | None]:
+    """/proc/<pid>/net/dev: sum rx/tx bytes of all interfaces but lo."""
+    if text is None:
+        return None, None
+    rx = tx = 0
+    for line in text.splitlines()[2:]:
+        name, _, rest = line.partition(":")
+        if name.strip() == "lo":
+            continue
+        cols = rest.split()
+        if len(cols) >= 9:
+            rx += int(cols[0])
+            tx += int(cols[8])
+    return rx, tx
+
+
+def cgroup_dirs(pid: int, root: Path, proc: Path = Path("/proc")) -> dict[str, Path] | None:
+    """Controller -> cgroup directory of process `pid` (v1 hybrid or pure v2)."""
+    text = _read(proc / str(pid) / "cgroup")
+    if text is None:
+        return None
+    dirs: dict[str, Path] = {}
+    for line in text.splitlines():
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        _, controllers, rel = parts
+        rel = rel.lstrip("/")
+        if controllers == "":
+            unified = root / "unified" / rel if (root / "unified").is_dir() else root / rel
+            dirs["unified"] = unified
+            continue
+        for ctl in controllers.split(","):
+            if ctl in ("cpuacct", "memory", "blkio"):
+                base = root / controllers if (root / controllers).is_dir() else root / ctl
+                dirs[ctl] = base / rel
+    if "cpuacct" in dirs and "memory" in dirs:
+        return {k: v for k, v in dirs.items() if k != "unified"}
+    if "unified" in dirs and (dirs["unified"] / "cpu.stat").exists():
+        return {"unified": dirs["unified"]}
+    return None
+
+
+def host_mem_total(proc: Path = Path("/proc")) -> int | None:
+    for line in (_read(proc / "meminfo") or "").splitlines():
+        if line.startswith("MemTotal:"):
+            return int(line.split()[1]) * 1024
+    return None
+
+
+def read_cgroup(dirs: dict[str, Path], now: float | None = None, *, net_dev: Path | None = None, mem_total: int | None = None) -> Sample:
+    """One Sample from the cgroup directories found by `cgroup_dirs`."""
+    now = time.time() if now is None else now
+    if "unified" in dirs:
+        d = dirs["unified"]
+        cpu_us = parse_kv(_read(d / "cpu.stat")).get("usage_usec")
+        cpu_ns = None if cpu_us is None else cpu_us * 1000
+        usage = _int(d / "memory.current")
+        stat = parse_kv(_read(d / "memory.stat"))
+        limit = _int(d / "memory.max")
+        br, bw = parse_io_stat_v2(_read(d / "io.stat"))
+    else:
+        cpu_ns = _int(dirs["cpuacct"] / "cpuacct.usage")
+        m = dirs["memory"]
+        usage = _int(m / "memory.usage_in_bytes")
+        stat = parse_kv(_read(m / "memory.stat"))
+        limit = _int(m / "memory.limit_in_bytes")
+        br, bw = parse_blkio_v1(_read(dirs["blkio"] / "blkio.throttle.io_service_bytes")) if "blkio" in dirs else (None, None)
+    if limit is not None and limit >= UNLIMITED and mem_total:
+        limit = mem_total
+    if mem_total and limit is not None and limit > mem_total:
+        limit = mem_total
+    rx, tx = parse_net_dev(_read(net_dev)) if net_dev is not None else (None, None)
+    return Sample(
+        time=now,
+        cpu_ns=cpu_ns,
+        mem_bytes=mem_used(usage, stat),
+        mem_limit=limit,
+        net_rx=rx,
+        net_tx=tx,
+        blk_read=br,
+        blk_write=bw,
+    )
+
+
+# ---------------------------------------------------------------- thread
+
+
+@dataclass
+class _Local:
+    pid: int
+    dirs: dict[str, Path]
+    net_dev: Path
+
+
+class StatsThread(StreamThread):
+    """Every `settings.refresh` s: stats of all running containers of every engine."""
+
+    def __init__(self, layer: DockerLayer, emit: Any) -> None:
+        super().__init__("docker-stats")
+        self.layer = layer
+        self.emit = emit
+        self.interval = max(0.5, float(layer.settings.refresh))
+        self._prev: dict[tuple[str, str], Sample] = {}
+        self._local: dict[tuple[str, str], _Local | None] = {}
+        self._clients: dict[str, Any] = {}
+        self._pool: concurrent.futures.ThreadPoolExecutor | None = None
+        self._mem_total = host_mem_total()
+        self.last_elapsed: dict[str, float] = {}
+
+    def stop(self) -> None:
+        super().stop()
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def run_once(self) -> None:
+        while not self.stopping:
+            start = time.monotonic()
+            for engine in list(self.layer.engines):
+                if self.stopping:
+                    return
+                try:
+                    self.tick(engine)
+                except Exception:  # noqa: BLE001 - reachability is the watcher's business
+                    self._clients.pop(engine, None)
+            if self.wait(max(0.05, self.interval - (time.monotonic() - start))):
+                return
+
+    def _client(self, engine: str) -> Any:
+        c = self._clients.get(engine)
+        if c is None:
+            c = self._clients[engine] = make_client(self.layer.spec(engine))
+        return c
+
+    def is_local(self, engine: str) -> bool:
+        url = self.layer.spec(engine).url
+        return url.startswith("unix://") and os.path.exists(url[len("unix://") :])
+
+    def tick(self, engine: str) -> StatsSnapshot | None:
+        t0 = time.monotonic()
+        running = [c for c in self.layer.known.get(engine, {}).values() if c.state in ("running", "paused")]
+        live = {c.id for c in running}
+        for key in [k for k in self._prev if k[0] == engine and k[1] not in live]:
+            self._prev.pop(key, None)
+            self._local.pop(key, None)
+        if not running:
+            return None
+        out: list[ContainerStats] = []
+        remote: list[str] = []
+        local = self.is_local(engine)
+        root = Path(self.layer.spec(engine).cgroup_root or "/sys/fs/cgroup")
+        for c in running:
+            loc = self._local_for(engine, c.id, root) if local else None
+            if loc is None:
+                remote.append(c.id)
+                continue
+            cur = read_cgroup(loc.dirs, net_dev=loc.net_dev, mem_total=self._mem_total)
+            if cur.cpu_ns is None:  # container went away / restarted: re-resolve next time
+                self._local.pop((engine, c.id), None)
+                continue
+            out.append(rates(c.id, cur, self._prev.get((engine, c.id))))
+            self._prev[(engine, c.id)] = cur
+        source = "cgroup"
+        if remote:
+            out += self._api_stats(engine, remote)
+            source = "api" if len(remote) == len(running) else "mixed"
+        elapsed = time.monotonic() - t0
+        self.last_elapsed[engine] = elapsed
+        snap = StatsSnapshot(engine, tuple(out), source, elapsed)
+        if not self.stopping:
+            self.emit(snap)
+        return snap
+
+    def _local_for(self, engine: str, cid: str, root: Path) -> _Local | None:
+        key = (engine, cid)
+        if key in self._local:
+            loc = self._local[key]
+            if loc is None or os.path.exists(f"/proc/{loc.pid}"):
+                return loc
+        try:
+            pid = int(self._client(engine).inspect_container(cid)["State"]["Pid"] or 0)
+        except Exception:  # noqa: BLE001
+            return None
+        dirs = cgroup_dirs(pid, root) if pid else None
+        loc = _Local(pid, dirs, Path(f"/proc/{pid}/net/dev")) if dirs else None
+        self._local[key] = loc
+        return loc
+
+    def _api_stats(self, engine: str, ids: list[str]) -> list[ContainerStats]:
+        """Concurrent one-shot requests: all answered on the same engine tick (~1 s)."""
+        if self._pool is None:
+            self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=16, thread_name_prefix="docker-stats-api")
+        client = self._client(engine)
+
+        def one(cid: str) -> tuple[str, dict[str, Any] | None]:
+            try:
+                return cid, client.stats(cid, stream=False, one_shot=True)
+            except Exception:  # noqa: BLE001 - older engines: no one-shot
+                try:
+                    return cid, client.stats(cid, stream=False)
+                except Exception:  # noqa: BLE001
+                    return cid, None
+
+        out = []
+        timeout = self.layer.spec(engine).timeout + 1
+        try:
+            for cid, js in self._pool.map(one, ids, timeout=timeout):
+                if not js or not js.get("read", "").strip("0-:TZ."):
+                    continue
+                cur = sample_from_api(js)
+                out.append(rates(cid, cur, self._prev.get((engine, cid))))
+                self._prev[(engine, cid)] = cur
+        except (concurrent.futures.TimeoutError, RuntimeError):
+            pass
+        return out

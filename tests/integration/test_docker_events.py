@@ -1,0 +1,80 @@
+"""The event stream keeps the list current: outside changes reach the layer's emit."""
+
+import time
+
+import pytest
+
+from megam_tui.backends.docker_models import ContainerRemoved, ContainersSnapshot, ContainerUpdate, StatsSnapshot
+from megam_tui.models import BackendState, Event
+from tests.integration.docker_helpers import Collector, docker, make_layer, run_sleeper, unique
+
+
+@pytest.fixture
+def watched():
+    layer = make_layer(refresh=0.5)
+    sink = Collector()
+    layer.start(sink)
+    sink.wait_for(lambda o: isinstance(o, ContainersSnapshot) and o.state.ok)
+    yield layer, sink
+    layer.stop()
+
+
+def _update(name, state):
+    return lambda o: isinstance(o, ContainerUpdate) and o.container.name == name and o.container.state == state
+
+
+def test_initial_snapshot_and_state(watched):
+    layer, sink = watched
+    snap = sink.wait_for(lambda o: isinstance(o, ContainersSnapshot))
+    names = {c.name: c for c in snap.containers}
+    assert names["web"].state == "running" and names["done"].state_text == "exited (3)"
+    assert sink.wait_for(lambda o: isinstance(o, BackendState)).ok is True
+
+
+def test_outside_stop_start_pause_and_remove_are_seen(watched):
+    layer, sink = watched
+    name = unique("evt")
+    t = time.monotonic()
+    cid = run_sleeper(name)
+    try:
+        up = sink.wait_for(_update(name, "running"), since=t)
+        assert up.container.id == cid and up.container.started_at is not None
+        t = time.monotonic()
+        docker("pause", name)
+        sink.wait_for(_update(name, "paused"), since=t, timeout=5)
+        docker("unpause", name)
+        sink.wait_for(_update(name, "running"), since=t, timeout=5)
+        t = time.monotonic()
+        docker("stop", name)
+        down = sink.wait_for(_update(name, "exited"), since=t, timeout=10)
+        assert down.container.exit_code is not None
+        ev = sink.wait_for(lambda o: isinstance(o, Event) and o.object == name and o.kind == "die", since=t)
+        assert ev.layer == "docker" and ev.source == "local"
+        assert layer.known["local"][cid].state == "exited"
+    finally:
+        t = time.monotonic()
+        docker("rm", "-f", name)
+    sink.wait_for(lambda o: isinstance(o, ContainerRemoved) and o.id == cid, since=t)
+    assert cid not in layer.known["local"]
+
+
+def test_stats_from_cgroups_for_running_containers(watched):
+    layer, sink = watched
+    snap = sink.wait_for(lambda o: isinstance(o, StatsSnapshot) and any(s.cpu_pct is not None for s in o.stats), timeout=5)
+    assert snap.source == "cgroup"
+    by_id = {s.id: s for s in snap.stats}
+    web = next(c for c in layer.known["local"].values() if c.name == "web")
+    chatty = next(c for c in layer.known["local"].values() if c.name == "chatty")
+    done = next(c for c in layer.known["local"].values() if c.name == "done")
+    assert done.id not in by_id
+    st = by_id.get(chatty.id)
+    assert st is not None and st.mem_bytes and st.mem_bytes > 0 and st.mem_limit >= st.mem_bytes
+    assert web.id in by_id
+
+
+def test_stop_is_quick_and_idempotent(watched):
+    layer, _ = watched
+    t = time.monotonic()
+    layer.stop()
+    layer.stop()
+    assert time.monotonic() - t < 1.5
