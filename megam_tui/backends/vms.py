@@ -19,15 +19,27 @@ from pathlib import Path
 from typing import Any
 
 from megam_tui.backends import vms_parse as vp
-from megam_tui.backends.base import BackendError, CallTimeout, CommandResult, Unreachable, run_argv
-from megam_tui.models import Domain
+from megam_tui.backends.base import (
+    BackendError,
+    CallTimeout,
+    CommandResult,
+    ReadOnlyError,
+    Unreachable,
+    mutating,
+    run_argv,
+)
+from megam_tui.backends.vms_events import Poller, VirshEventStream
+from megam_tui.models import BackendState, Domain, Event
 from megam_tui.settings import HypervisorSpec, Settings
 
+EmitFn = Callable[[object], None]
 VIRSH = "virsh"
 DOMSTATS_ARGS = ("domstats", "--raw", "--state", "--cpu-total", "--balloon", "--vcpu")
 QEMU_RUN_DIR = Path("/run/libvirt/qemu")  # pid files of qemu:///system domains
 LOCAL_SYSTEM_URIS = ("qemu:///system", "qemu+unix:///system")
 # Words in virsh's stderr meaning "libvirtd did not answer" (vs. an error about one domain).
+RETRY_UNREACHABLE = 2.0  # seconds between polls of a hypervisor that did not answer
+INACTIVE_STATES = ("shut off", "crashed", "no state", "unknown")
 _UNREACHABLE_HINTS = ("failed to connect", "disconnected from", "client socket is closed", "cannot recv data")
 
 
@@ -74,6 +86,10 @@ class LibvirtLayer:
         self._prev_cpu: dict[tuple[str, str], tuple[int, int]] = {}
         # (hypervisor, domain) -> wall time a start was seen (uptime where /proc is not ours)
         self._seen_started: dict[tuple[str, str], float] = {}
+        self._emit: EmitFn | None = None
+        self._pollers: dict[str, Poller] = {}
+        self._streams: dict[str, VirshEventStream] = {}
+        self._reachable: dict[str, bool] = {}  # last reported reachability per hypervisor
 
     # ------------------------------------------------------------ virsh calls
     def hypervisor(self, name: str) -> HypervisorSpec:
@@ -203,6 +219,155 @@ class LibvirtLayer:
             return None
         return btime + ticks / os.sysconf("SC_CLK_TCK")
 
+    # ------------------------------------------------------------ live updates
+    def start(self, emit: EmitFn) -> None:
+        """Per hypervisor: a poller (settings.refresh) and, for local ones, an event stream."""
+        if self._pollers:
+            return
+        self._emit = emit
+        for hv in self.hypervisors.values():
+            poller = Poller(
+                lambda hv=hv: self._poll(hv), self.settings.refresh, retry=RETRY_UNREACHABLE, name=f"vms-poll-{hv.name}"
+            )
+            self._pollers[hv.name] = poller
+            if hv.host is None:
+                # Remote hypervisors are polled only: SshLayer.run has no streaming form.
+                self._streams[hv.name] = VirshEventStream(
+                    [VIRSH, "-c", hv.uri, "event", "--all", "--loop", "--timestamp"],
+                    on_event=lambda ev, hv=hv: self._on_event(hv, ev),
+                    on_error=lambda exc, hv=hv: self._on_stream_error(hv, exc),
+                    name=f"vms-events-{hv.name}",
+                )
+        for t in [*self._streams.values(), *self._pollers.values()]:
+            t.start()
+
+    def stop(self) -> None:
+        threads = [*self._streams.values(), *self._pollers.values()]
+        for t in threads:
+            t.stop()
+        deadline = time.monotonic() + 0.8
+        for t in threads:
+            if t.is_alive() and t is not threading.current_thread():
+                t.join(timeout=max(0.0, deadline - time.monotonic()))
+        self._streams.clear()
+        self._pollers.clear()
+        self._emit = None
+
+    def refresh(self, hv_name: str | None = None) -> None:
+        """Ask for a new snapshot now (one hypervisor or all)."""
+        for name, poller in list(self._pollers.items()):
+            if hv_name is None or name == hv_name:
+                poller.poke()
+
+    def _send(self, obj: object) -> None:
+        emit = self._emit
+        if emit is not None:
+            emit(obj)
+
+    def _poll(self, hv: HypervisorSpec) -> bool:
+        try:
+            domains = self.list_domains(hv.name)
+        except Exception as exc:  # noqa: BLE001 - shown in the pane, retried soon
+            self._set_reachable(hv, False, one_line(exc))
+            return False
+        self._set_reachable(hv, True, None)
+        self._send(DomainsSnapshot(hv.name, tuple(domains)))
+        return True
+
+    def _set_reachable(self, hv: HypervisorSpec, ok: bool, reason: str | None) -> None:
+        error = None if ok else f"hypervisor {hv.name} unreachable: {reason}"
+        with self._lock:
+            before = self._reachable.get(hv.name)
+            self._reachable[hv.name] = ok
+        if before == ok:
+            return
+        self._send(BackendState("libvirt", hv.name, ok, error))
+        if before is not None:
+            msg = f"hypervisor {hv.name} reachable again" if ok else error
+            self._send(Event(time.time(), "libvirt", "info" if ok else "error", hv.name, msg or "", kind="reachability"))
+
+    def _on_event(self, hv: HypervisorSpec, ev: vp.LifecycleEvent) -> None:
+        if ev.kind == "started":
+            self.note_started(hv.name, ev.domain)
+        kind, severity = vp.EVENT_KINDS.get(ev.kind, (ev.kind, "info"))
+        detail = f" ({ev.detail.lower()})" if ev.detail else ""
+        self._send(Event(time.time(), "libvirt", severity, hv.name, f"{ev.domain} {kind}{detail}", ev.domain, kind))
+        poller = self._pollers.get(hv.name)
+        if poller is not None:
+            poller.poke()
+
+    def _on_stream_error(self, hv: HypervisorSpec, exc: BaseException) -> None:
+        # The poller owns reachability; make it look now instead of at the next tick.
+        poller = self._pollers.get(hv.name)
+        if poller is not None:
+            poller.poke()
+
+    # ------------------------------------------------------------ actions
+    ACTIONS = ("start", "shutdown", "toggle", "reboot", "destroy", "force_off", "suspend", "resume", "toggle_pause")
+
+    def run_action(self, action: str, target: str, params: dict[str, Any], job: Any) -> str:
+        """`target` is "hypervisor/domain". Returns virsh's message (also streamed to the job)."""
+        if self.read_only:  # every action here changes a domain: refuse before asking anything
+            raise ReadOnlyError(f"read-only mode: {action} refused")
+        hv_name, sep, domain = target.partition("/")
+        if not sep or not domain:
+            raise BackendError(f"bad target {target!r}: expected hypervisor/domain")
+        hv = self.hypervisor(hv_name)
+        if action not in self.ACTIONS:
+            raise BackendError(f"unknown libvirt action {action!r}")
+        if getattr(job, "cancelled", False):
+            raise BackendError("cancelled before it started")
+        if action == "toggle":
+            action = "start" if self.domain_state(hv, domain) in INACTIVE_STATES else "shutdown"
+        elif action == "toggle_pause":
+            action = "resume" if self.domain_state(hv, domain) in ("paused", "pmsuspended") else "suspend"
+        elif action == "force_off":
+            action = "destroy"
+        method = getattr(self, f"{action}_domain")
+        try:
+            message = method(hv, domain)
+        finally:
+            self.refresh(hv.name)
+        if job is not None and message:
+            job.emit(message)
+        return message
+
+    def domain_state(self, hv: HypervisorSpec, domain: str) -> str:
+        out = self.virsh_ok(hv, ["domstate", "--domain", domain])
+        return (out.strip().splitlines() or ["unknown"])[0].strip()
+
+    def _act(self, hv: HypervisorSpec, verb: str, domain: str) -> str:
+        res = self.virsh(hv, [verb, "--domain", domain])
+        if res.returncode != 0:
+            cls = Unreachable if is_unreachable(res) else BackendError
+            raise cls(f"{verb} {domain}: {virsh_error(res)}")
+        return " ".join(res.stdout.split())
+
+    @mutating
+    def start_domain(self, hv: HypervisorSpec, domain: str) -> str:
+        return self._act(hv, "start", domain)
+
+    @mutating
+    def shutdown_domain(self, hv: HypervisorSpec, domain: str) -> str:
+        """ACPI power button: the guest OS decides (a guest without one ignores it)."""
+        return self._act(hv, "shutdown", domain)
+
+    @mutating
+    def reboot_domain(self, hv: HypervisorSpec, domain: str) -> str:
+        return self._act(hv, "reboot", domain)
+
+    @mutating
+    def destroy_domain(self, hv: HypervisorSpec, domain: str) -> str:
+        return self._act(hv, "destroy", domain)
+
+    @mutating
+    def suspend_domain(self, hv: HypervisorSpec, domain: str) -> str:
+        return self._act(hv, "suspend", domain)
+
+    @mutating
+    def resume_domain(self, hv: HypervisorSpec, domain: str) -> str:
+        return self._act(hv, "resume", domain)
+
     # ------------------------------------------------------------ headless summary
     def summary(self, timeout: float) -> dict[str, Any]:
         """One round over all hypervisors (in parallel); never raises."""
@@ -248,5 +413,3 @@ def _left(deadline: float) -> float:
 def _is_local_system(hv: HypervisorSpec) -> bool:
     return hv.host is None and hv.uri in LOCAL_SYSTEM_URIS
 
-
-EmitFn = Callable[[object], None]

@@ -1,0 +1,136 @@
+"""LibvirtLayer.start(): event stream + poller against the real libvirtd."""
+
+import queue
+import subprocess
+import time
+
+import pytest
+
+from megam_tui.backends.vms import DomainsSnapshot, LibvirtLayer
+from megam_tui.models import BackendState, Event
+from megam_tui.settings import HypervisorSpec, Settings
+from tests.conftest import REPO
+from tests.integration import conftest as testbed
+from tests.integration.test_vms_actions import URI, define_domain, state, undefine_domain, virsh
+
+SCRIPT = REPO / "scripts" / "testbed" / "libvirt.sh"
+
+
+class Collector:
+    def __init__(self):
+        self.q: queue.Queue = queue.Queue()
+
+    def __call__(self, obj):
+        self.q.put((time.monotonic(), obj))
+
+    def wait_for(self, pred, timeout):
+        """First emitted object matching pred within timeout -> (monotonic time, obj)."""
+        end = time.monotonic() + timeout
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                raise AssertionError("nothing matching arrived in time")
+            try:
+                t, obj = self.q.get(timeout=left)
+            except queue.Empty:
+                raise AssertionError("nothing matching arrived in time") from None
+            if pred(obj):
+                return t, obj
+
+
+def domain_state(obj, name):
+    if isinstance(obj, DomainsSnapshot):
+        for d in obj.domains:
+            if d.name == name:
+                return d.state
+    return None
+
+
+@pytest.fixture
+def live():
+    testbed.testbed_fragment("libvirt")
+    testbed.testbed_up("libvirt")
+    # refresh 30 s: anything faster than that came from the event stream, not the poller
+    layer = LibvirtLayer(Settings(refresh=30, libvirt_hypervisors=(HypervisorSpec("local", uri=URI, timeout=5),)))
+    got = Collector()
+    layer.start(got)
+    try:
+        got.wait_for(lambda o: isinstance(o, DomainsSnapshot), 10)
+        yield layer, got
+    finally:
+        layer.stop()
+
+
+@pytest.fixture
+def running_scratch():
+    name = f"megam-live-{time.time_ns() % 10**8}"
+    define_domain(name)
+    virsh("start", "--domain", name)
+    try:
+        yield name
+    finally:
+        undefine_domain(name)
+
+
+def test_first_snapshot_and_state(live):
+    layer, got = live
+    # the fixture consumed the first snapshot; ask again and check its content
+    layer.refresh()
+    _, snap = got.wait_for(lambda o: isinstance(o, DomainsSnapshot), 5)
+    states = {d.name: d.state for d in snap.domains}
+    assert states["megam-vm1"] == "running" and states["megam-vm2"] == "shut off"
+
+
+def test_destroy_outside_the_app_is_seen_within_one_second(live, running_scratch):
+    layer, got = live
+    name = running_scratch
+    got.wait_for(lambda o: domain_state(o, name) == "running", 5)  # its start was seen too
+    t0 = time.monotonic()
+    virsh("destroy", "--domain", name)  # returns once the domain is off (~1-2 s for KVM here)
+    t_off = time.monotonic()
+    t_event, ev = got.wait_for(lambda o: isinstance(o, Event) and o.object == name and o.kind == "stopped", 2)
+    t_snap, _ = got.wait_for(lambda o: domain_state(o, name) == "shut off", 2)
+    print(f"virsh destroy took {t_off - t0:.3f} s; event {t_event - t_off:+.3f} s and snapshot "
+          f"{t_snap - t_off:+.3f} s relative to its return")
+    assert t_snap - t_off <= 1.0
+    assert ev.layer == "libvirt" and ev.source == "local" and "destroyed" in ev.message
+
+
+def test_actions_show_up_as_events(live, running_scratch):
+    layer, got = live
+    name = running_scratch
+    layer.run_action("suspend", f"local/{name}", {}, None)
+    got.wait_for(lambda o: isinstance(o, Event) and o.object == name and o.kind == "suspended", 2)
+    got.wait_for(lambda o: domain_state(o, name) == "paused", 2)
+    layer.run_action("resume", f"local/{name}", {}, None)
+    got.wait_for(lambda o: domain_state(o, name) == "running", 2)
+    assert state(name) == "running"
+
+
+def test_stop_is_quick_and_leaves_no_virsh_event_process(live):
+    layer, _ = live
+    [stream] = layer._streams.values()
+    proc = stream._proc
+    assert proc is not None and proc.poll() is None
+    t0 = time.monotonic()
+    layer.stop()
+    assert time.monotonic() - t0 < 1.0
+    assert proc.wait(timeout=2) is not None
+    assert not stream.is_alive()
+
+
+def test_libvirtd_stopped_is_reported_and_recovers_by_itself(live):
+    layer, got = live
+    try:
+        subprocess.run(["bash", str(SCRIPT), "stop-libvirtd"], check=True, timeout=60, capture_output=True)
+        # the event stream breaks -> the poller is poked -> unreachable (no 30 s wait)
+        _, down = got.wait_for(lambda o: isinstance(o, BackendState) and not o.ok, 5)
+        assert down.layer == "libvirt" and down.name == "local"
+        assert down.error.startswith("hypervisor local unreachable: ") and "\n" not in down.error
+    finally:
+        subprocess.run(["bash", str(SCRIPT), "start-libvirtd"], check=True, timeout=60, capture_output=True)
+    # while unreachable the poller retries every 2 s (not every `refresh` = 30 s)
+    _, up = got.wait_for(lambda o: isinstance(o, BackendState) and o.ok, 10)
+    assert up.name == "local"
+    _, snap = got.wait_for(lambda o: isinstance(o, DomainsSnapshot), 5)
+    assert {d.name for d in snap.domains} >= {"megam-vm1", "megam-vm2"}
