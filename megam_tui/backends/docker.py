@@ -39,6 +39,7 @@ class DockerLayer(DockerActionsMixin):
         self._lock = threading.Lock()
         self._local = threading.local()  # per-thread clients for actions
         self._emit: Emit | None = None
+        self._log_sessions: dict[str, Any] = {}
         # latest known containers per engine (kept by the watchers; used by stats/actions)
         self.known: dict[str, dict[str, Container]] = {name: {} for name in self.engines}
 
@@ -100,6 +101,9 @@ class DockerLayer(DockerActionsMixin):
     def stop(self) -> None:
         with self._lock:
             threads, self._threads = self._threads, []
+            sessions, self._log_sessions = list(self._log_sessions.values()), {}
+        for s in sessions:
+            s.stop()
         for t in threads:
             t.stop()
         end = time.monotonic() + 1.0
@@ -144,6 +148,39 @@ class DockerLayer(DockerActionsMixin):
             "containers": containers,
             "engines": engines,
         }
+
+    # ------------------------------------------------------------------ logs
+    def follow_logs(self, session_id: str, targets: list[str], tail: int | None = None, emit: Emit | None = None) -> Any:
+        """Start (or extend) a follow session; its LogBatch objects go to `emit` (default: start()'s)."""
+        from megam_tui.backends.docker_logs import LogSession
+
+        sink = emit or self._emit
+        if sink is None:
+            raise BackendError("logs: layer not started")
+        with self._lock:
+            session = self._log_sessions.get(session_id)
+            if session is None:
+                session = self._log_sessions[session_id] = LogSession(session_id, sink, self.settings.logs_max_lines)
+        for target in targets:
+            engine, _, cid = target.partition("/")
+            spec = self.spec(engine)
+            known = self.known.get(engine, {}).get(cid)
+            session.add(spec, cid, known.name if known else cid[:12], self.settings.logs_tail if tail is None else int(tail))
+        return session
+
+    def stop_logs(self, session_id: str) -> None:
+        with self._lock:
+            session = self._log_sessions.pop(session_id, None)
+        if session is not None:
+            session.stop()
+
+    def do_logs_follow(self, engine: str, cid: str, params: dict[str, Any], job: Any) -> str:
+        self.follow_logs(str(params.get("session") or "logs"), [f"{engine}/{cid}"], params.get("tail"))
+        return "following"
+
+    def do_logs_stop(self, engine: str, cid: str, params: dict[str, Any], job: Any) -> str:
+        self.stop_logs(str(params.get("session") or "logs"))
+        return "stopped following"
 
     # ------------------------------------------------------------------ actions
     def run_action(self, action: str, target: str, params: dict[str, Any], job: Any) -> Any:
