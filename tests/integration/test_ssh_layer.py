@@ -265,3 +265,26 @@ def test_poller_emits_hosts_states_and_events_then_stops_fast(tmp_path):
     count = len(seen)
     time.sleep(0.8)
     assert len(seen) == count  # nothing emitted after stop()
+
+
+def test_password_never_appears_in_errors_or_reprs(tmp_path):
+    secret = "hunter2-megam-secret"
+
+    def edit(ssh: dict) -> None:
+        for h in ssh["hosts"]:
+            if h["name"] in ("badauth", "refused"):
+                h["password"] = secret
+                h["passphrase"] = secret
+
+    settings = make_settings(tmp_path, edit=edit)
+    lay = SshLayer(settings)
+    try:
+        hosts = {h.name: h for h in lay.probe_all(3.0)}
+        assert hosts["badauth"].error_kind == "auth"  # the password was really tried, and failed
+        for name in ("badauth", "refused"):
+            assert secret not in repr(hosts[name])
+            assert secret not in repr(lay.pool.target(name))
+            assert secret not in repr(settings.host(name))
+        assert secret not in repr(lay.summary(3.0))
+    finally:
+        lay.stop()
