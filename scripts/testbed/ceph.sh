@@ -43,16 +43,20 @@ auth allow insecure global id reclaim = false
 mon data avail warn = 1
 mon data avail crit = 0
 run dir = $RUN
-log file = $DIR/log/\$name.log
-admin socket = $RUN/\$name.asok
 memstore device bytes = 268435456
 [mon]
 mon data = $DIR/mon/\$cluster-\$id
+log file = $DIR/log/\$name.log
+admin socket = $RUN/\$name.asok
 [osd]
 osd objectstore = memstore
 osd data = $DIR/osd\$id
+log file = $DIR/log/\$name.log
+admin socket = $RUN/\$name.asok
 [mgr]
 mgr data = $DIR/mgr/\$cluster-\$id
+log file = $DIR/log/\$name.log
+admin socket = $RUN/\$name.asok
 EOF
 }
 

@@ -1,0 +1,164 @@
+"""One poller thread per Ceph cluster: status, health detail, OSD tree, df, cluster log.
+
+The next round is scheduled `settings.refresh` after the last one finished
+(never overlapping a slow call). With a cheap transport (in-process librados,
+~1-3 ms a command) every round asks everything. With the CLI / SSH (~230 ms
+of CPU a call) a round asks `status` only; `health detail` is fetched when
+the set of checks changed, the OSD tree and df when OSD counts changed or
+every HEAVY_EVERY seconds, the cluster log every LOG_EVERY seconds.
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+import time
+from typing import Any
+
+from megam_tui.backends import ceph_parse as cp
+from megam_tui.backends import ceph_transport as ct
+from megam_tui.backends.base import BackendError
+from megam_tui.backends.ceph_models import CephLogBacklog
+from megam_tui.models import BackendState, CephStatus
+
+HEAVY_EVERY = 30.0  # s between osd tree / df with an expensive transport
+DETAIL_EVERY = 30.0  # s between health detail refreshes when the checks did not change
+LOG_EVERY = 10.0  # s between `log last` with an expensive transport
+LOG_KEYS_KEPT = 2000
+
+
+class CephPoller(threading.Thread):
+    def __init__(self, layer: Any, cluster: str, emit: Any) -> None:
+        super().__init__(name=f"ceph-poll-{cluster}", daemon=True)
+        self.layer = layer
+        self.cluster = cluster
+        self._emit_fn = emit
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self.last_status: CephStatus | None = None
+        self.reachable: bool | None = None
+        self.rounds = 0
+        self._detail: dict[str, tuple[str, ...]] = {}
+        self._detail_sig: tuple[tuple[str, str], ...] | None = None
+        self._detail_at = 0.0
+        self._heavy_at = -1e9
+        self._heavy_sig: tuple[int, int, int] | None = None
+        self._log_at = -1e9
+        self._log_seen: set[tuple[str, str, int]] = set()
+        self._log_order: collections.deque[tuple[str, str, int]] = collections.deque()
+        self._log_started = False
+
+    # ------------------------------------------------------------ control
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    def poke(self) -> None:
+        self._wake.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def emit(self, obj: object) -> None:
+        if not self.stopping:
+            try:
+                self._emit_fn(obj)
+            except Exception:  # noqa: BLE001 - a broken listener must not kill the poller
+                pass
+
+    def run(self) -> None:
+        while not self.stopping:
+            self.poll_once()
+            self.rounds += 1
+            if self.stopping:
+                break
+            self._wake.wait(max(0.2, float(self.layer.settings.refresh)))
+            self._wake.clear()
+
+    # ------------------------------------------------------------ one round
+    def poll_once(self) -> None:
+        spec = self.layer.cluster(self.cluster)
+        try:
+            transport = self.layer.transport(self.cluster)
+            raw, _ = self.layer.call(self.cluster, ct.STATUS, spec.timeout)
+            st = cp.parse_status(self.cluster, raw)
+        except BackendError as exc:
+            self._set_reachable(False, f"cluster unreachable: {exc}")
+            return
+        except Exception as exc:  # noqa: BLE001 - never let the thread die
+            self._set_reachable(False, f"cluster unreachable: {type(exc).__name__}: {exc}")
+            return
+        cheap = bool(getattr(transport, "cheap", False))
+        now = time.monotonic()
+        st = self._with_detail(st, cheap, now, spec.timeout)
+        self._set_reachable(True, None)
+        for ev in cp.health_events(self.last_status, st):
+            self.emit(ev)
+        self.last_status = st
+        self.emit(st)
+        self._heavy(st, cheap, now, spec.timeout)
+        self._log(cheap, now, spec.timeout)
+
+    def _set_reachable(self, ok: bool, error: str | None) -> None:
+        if self.reachable is ok and ok:
+            return
+        if self.reachable is ok and not ok and self._last_error == error:
+            return
+        self.reachable = ok
+        self._last_error = error
+        self.emit(BackendState("ceph", self.cluster, ok, error))
+
+    _last_error: str | None = None
+
+    def _with_detail(self, st: CephStatus, cheap: bool, now: float, timeout: float) -> CephStatus:
+        if not st.checks:
+            self._detail, self._detail_sig = {}, ()
+            return st
+        sig = tuple((c.code, c.summary) for c in st.checks)
+        if cheap or sig != self._detail_sig or now - self._detail_at > DETAIL_EVERY:
+            try:
+                raw, _ = self.layer.call(self.cluster, ct.HEALTH_DETAIL, timeout)
+                _, checks = cp.parse_health_detail(raw)
+                self._detail = {c.code: c.detail for c in checks}
+                self._detail_sig, self._detail_at = sig, now
+            except BackendError:
+                pass  # keep the previous lines; the status itself is fresh
+        from megam_tui.models import HealthCheck
+
+        return cp.merge_detail(st, tuple(HealthCheck(code, "", "", detail=d) for code, d in self._detail.items()))
+
+    def _heavy(self, st: CephStatus, cheap: bool, now: float, timeout: float) -> None:
+        sig = (st.num_osds, st.num_up_osds, st.num_in_osds)
+        if not (cheap or sig != self._heavy_sig or now - self._heavy_at > HEAVY_EVERY):
+            return
+        self._heavy_sig, self._heavy_at = sig, now
+        for fetch in (self.layer.osd_tree, self.layer.pools):
+            try:
+                self.emit(fetch(self.cluster, timeout))
+            except BackendError:
+                pass
+
+    def _log(self, cheap: bool, now: float, timeout: float) -> None:
+        if not cheap and now - self._log_at < LOG_EVERY:
+            return
+        self._log_at = now
+        try:
+            entries = self.layer.log_last(self.cluster, timeout=timeout)
+        except BackendError:
+            return
+        fresh = []
+        for key, ev in entries:
+            if key in self._log_seen:
+                continue
+            self._log_seen.add(key)
+            self._log_order.append(key)
+            fresh.append(ev)
+        while len(self._log_order) > LOG_KEYS_KEPT:
+            self._log_seen.discard(self._log_order.popleft())
+        if not self._log_started:
+            self._log_started = True
+            self.emit(CephLogBacklog(self.cluster, tuple(fresh)))
+            return
+        for ev in fresh:
+            self.emit(ev)
