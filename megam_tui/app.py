@@ -223,10 +223,17 @@ class MegamApp(App[int]):
         key = (layer, st.name)
         old = self.states.get(key)
         self.states[key] = st
-        down = [s for (lay, _), s in self.states.items() if lay == layer and not s.ok]
+        mine = [s for (lay, _), s in self.states.items() if lay == layer]
+        down = [s for s in mine if not s.ok]
         frame = self.frames.get(layer)
         if frame is not None:
-            frame.problem = (down[0].error or "unreachable") if down else None
+            if not down:
+                frame.problem = None
+            elif len(mine) == 1 or len(down) == len(mine) == 1:
+                frame.problem = down[0].error or "unreachable"
+            else:
+                names = ", ".join(s.name for s in down[:3]) + ("…" if len(down) > 3 else "")
+                frame.problem = f"{len(down)} of {len(mine)} unreachable: {names}"
         if old is None and st.ok:
             return
         if old is None or old.ok != st.ok:

@@ -87,6 +87,7 @@ class EventsPane(Vertical):
             table = self.query_one(DataTable)
             if table.cursor_row >= table.row_count - 2:
                 table.move_cursor(row=table.row_count - 1, animate=False)
+        self._update_bar()
 
     def _matches(self, ev: Event) -> bool:
         if self.layer_filter != "all" and ev.layer != self.layer_filter:
