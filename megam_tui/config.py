@@ -122,6 +122,7 @@ def _compose(text: str, origin: str) -> yaml.Node | None:
 
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 
 class _Builder:
@@ -146,6 +147,8 @@ class _Builder:
             raise self.error(f"nested deeper than {MAX_DEPTH} levels (recursive alias?): refused", node)
         if path:
             self.lines[path] = node.start_mark.line + 1
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
+            raise self.error(f"unsupported YAML tag {node.tag}", node, path)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
