@@ -59,7 +59,7 @@ CEPH_CONF = "/etc/ceph/ceph.conf"
 
 ENGINE = Section(
     {
-        "name": Field("string", None, "Engine name shown in the UI (unique). Required."),
+        "name": Field("string", None, "Engine name shown in the UI (unique).", shown_default="required"),
         "url": Field("string", "unix:///var/run/docker.sock", "unix://, tcp://, http(s):// or ssh:// URL."),
         "timeout": Field("duration", 5.0, "Deadline of each request.", positive=True),
         "tls_verify": Field("bool", False, "Verify the daemon's TLS certificate (tcp://)."),
@@ -69,10 +69,10 @@ ENGINE = Section(
 )
 CLUSTER = Section(
     {
-        "name": Field("string", None, "Cluster name shown in the UI (unique). Required."),
+        "name": Field("string", None, "Cluster name shown in the UI (unique).", shown_default="required"),
         "conf": Field("path", CEPH_CONF, "ceph.conf path (on the admin host when `host` is set)."),
         "host": Field("string", None, "Name of an ssh:hosts entry: run the ceph CLI there (ssh transport)."),
-        "transport": Field("choice", "auto", "auto, rados (librados), cli (local ceph CLI) or ssh.", CEPH_TRANSPORTS),
+        "transport": Field("choice", "auto", "One of auto, rados (librados), cli (local ceph CLI), ssh (CLI on `host`).", CEPH_TRANSPORTS),
         "keyring": Field("path", None, "Keyring file (default: ceph's own search)."),
         "client": Field("string", None, "Ceph client name, e.g. client.admin."),
         "timeout": Field("duration", 5.0, "Deadline of each call.", positive=True),
@@ -80,7 +80,7 @@ CLUSTER = Section(
 )
 HYPERVISOR = Section(
     {
-        "name": Field("string", None, "Hypervisor name shown in the UI (unique). Required."),
+        "name": Field("string", None, "Hypervisor name shown in the UI (unique).", shown_default="required"),
         "uri": Field("string", "qemu:///system", "libvirt connection URI given to virsh."),
         "host": Field("string", None, "Name of an ssh:hosts entry: run virsh there."),
         "timeout": Field("duration", 5.0, "Deadline of each virsh call.", positive=True),
@@ -88,19 +88,19 @@ HYPERVISOR = Section(
 )
 HOST = Section(
     {
-        "name": Field("string", None, "Host name shown in the UI (unique).", shown_default="address"),
-        "address": Field("string", None, "Host name or IP to connect to.", shown_default="name"),
+        "name": Field("string", None, "Host name shown in the UI (unique).", shown_default="= address"),
+        "address": Field("string", None, "Host name or IP to connect to.", shown_default="= name"),
         "port": Field("port", 22, "SSH port (1..65535)."),
-        "user": Field("string", None, "Login user (default: ~/.ssh/config, else the local user)."),
+        "user": Field("string", None, "Login user (null: left to ~/.ssh/config / the SSH layer)."),
         "identity_file": Field("path", None, "Private key file."),
-        "password": Field("string", None, "Password (secret: the file must be chmod 600).", shown_default="ssh:password"),
-        "passphrase": Field("string", None, "Key passphrase (secret: chmod 600).", shown_default="ssh:passphrase"),
+        "password": Field("string", None, "Password (secret: the file must be chmod 600).", shown_default="= ssh:password"),
+        "passphrase": Field("string", None, "Key passphrase (secret: chmod 600).", shown_default="= ssh:passphrase"),
         "proxy_jump": Field("string", None, "Jump host ([user@]host[:port]) like ssh -J."),
         "known_hosts": Field("path", None, "Extra known_hosts file for this host."),
         "trust_on_first_use": Field("bool", False, "May ADD an unknown host key (never replaces a changed one)."),
-        "timeout": Field("duration", None, "Connect + auth deadline.", positive=True, shown_default="ssh:timeout"),
+        "timeout": Field("duration", None, "Connect + auth deadline.", positive=True, shown_default="= ssh:timeout"),
         "command_timeout": Field(
-            "duration", None, "Deadline of each command.", positive=True, shown_default="ssh:command_timeout"
+            "duration", None, "Deadline of each command.", positive=True, shown_default="= ssh:command_timeout"
         ),
     }
 )
@@ -112,7 +112,7 @@ SCHEMA = Section(
         "confirm": Field("list", list(DEFAULT_CONFIRM), "Actions that ask for confirmation before running."),
         "theme": Field("string", None, "A Textual built-in theme (e.g. textual-dark); null = Textual's default."),
         "bell": Field("bool", True, "Ring the terminal bell on Ceph health changes etc."),
-        "keys": FreeMap("Key bindings: binding id -> key(s), e.g. containers.stop: s (a list joins with ',')."),
+        "keys": FreeMap("Key bindings: binding id -> key(s), e.g. `containers.stop: s`; a list of keys is joined with commas."),
         "logs": Section(
             {
                 "tail": Field("uint", 200, "Log lines fetched when a log view opens."),
@@ -139,7 +139,7 @@ SCHEMA = Section(
         "ssh": Section(
             {
                 "known_hosts": Field("path", "~/.ssh/known_hosts", "known_hosts file checked for every host."),
-                "config": Field("path", "~/.ssh/config", "OpenSSH client config read for aliases/users/keys."),
+                "config": Field("path", "~/.ssh/config", "OpenSSH client config file for the SSH layer."),
                 "include_local": Field("bool", True, "Show the local machine (psutil) as the first host."),
                 "timeout": Field("duration", 5.0, "Default connect deadline of each host.", positive=True),
                 "command_timeout": Field("duration", 10.0, "Default deadline of each command.", positive=True),
@@ -446,14 +446,21 @@ def build_settings(cfg: Config, *, read_only: bool | None = None, env: Mapping[s
 # ---------------------------------------------------------------- docs
 
 
+def reference_table() -> str:
+    """The markdown key table of docs/config.md."""
+    rows = ["| key | type | default | meaning |", "|---|---|---|---|"]
+    rows += [f"| `{key}` | {kind} | `{default}` | {doc} |" for key, kind, default, doc in reference()]
+    return "\n".join(rows) + "\n"
+
+
 def reference(schema: Section = SCHEMA, prefix: str = "") -> Iterator[tuple[str, str, str, str]]:
     """(key, type, default, meaning) rows for docs/config.md."""
     for key, spec in schema.fields.items():
         path = _join(prefix, key)
         if isinstance(spec, Field):
-            kind = "|".join(spec.choices) if spec.kind == "choice" else spec.kind
+            kind = spec.kind
             if spec.shown_default is not None:
-                default = f"= {spec.shown_default}"
+                default = spec.shown_default
             elif spec.default is None:
                 default = "null"
             elif isinstance(spec.default, bool):
