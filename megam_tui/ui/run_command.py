@@ -1,0 +1,248 @@
+"""The run-command screen: one command on many hosts at once, output live.
+
+Type a command and press enter: the screen posts
+`RunAction("ssh", "run", hosts, {"command": ..., "run_id": ...})`; the app
+submits one job per host (`SshLayer.run_action`). Output comes back through
+`feed_job(job)` (the Hosts pane calls it from `job_changed`) or directly via
+`add_output(models.CommandOutput)`. Each line is prefixed with its host,
+stderr is shown in the error colour, the exit code per host is shown at the
+end. ctrl+c cancels: the jobs close their channels and the remote commands
+die. Commands are remembered (up/down) in memory and appended to
+$MEGAM_HOME/history when that is writable; a failure to write is shown.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, RichLog, Static
+
+from megam_tui.models import CommandOutput
+from megam_tui.ui.messages import RunAction
+
+MAX_LINES = 5000
+_CONTROL = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b.|[\x00-\x08\x0b-\x1f\x7f]")
+_HOST_STYLES = ("cyan", "magenta", "green", "yellow", "blue", "bright_cyan", "bright_magenta", "bright_green")
+
+
+def clean(line: str) -> str:
+    """Untrusted output: drop escape sequences and control characters, expand tabs."""
+    return _CONTROL.sub("", line).expandtabs(4)
+
+
+def load_history(path: Path | None, keep: int) -> list[str]:
+    """The last `keep` commands of the history file ([] if it cannot be read)."""
+    if path is None:
+        return []
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+    return [ln for ln in lines if ln.strip()][-keep:]
+
+
+def append_history(path: Path | None, command: str) -> str | None:
+    """Append one command; returns an error message instead of raising."""
+    if path is None:
+        return None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as fh:
+            fh.write(command.replace("\n", " ") + "\n")
+    except OSError as exc:
+        return f"history not saved ({path}: {exc.strerror or exc})"
+    return None
+
+
+class RunCommandScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    RunCommandScreen { align: center middle; }
+    RunCommandScreen > Vertical { width: 95%; height: 90%; border: round $accent; background: $surface; }
+    RunCommandScreen #run-head { height: auto; padding: 0 1; }
+    RunCommandScreen #run-output { height: 1fr; border-top: solid $panel-lighten-2; }
+    RunCommandScreen #run-status { height: auto; max-height: 6; padding: 0 1; border-top: solid $panel-lighten-2; }
+    RunCommandScreen #run-note { height: auto; padding: 0 1; color: $warning; }
+    """
+
+    BINDINGS = [
+        Binding("ctrl+c", "cancel_run", "Cancel run", priority=True, id="run_command.cancel"),
+        Binding("escape", "close", "Close", id="run_command.close"),
+        Binding("up", "history(-1)", "Prev cmd", show=False, id="run_command.history_prev"),
+        Binding("down", "history(1)", "Next cmd", show=False, id="run_command.history_next"),
+    ]
+
+    def __init__(
+        self,
+        hosts: list[str],
+        *,
+        history: list[str] | None = None,
+        history_path: Path | None = None,
+        layer: str = "ssh",
+    ) -> None:
+        super().__init__()
+        self.hosts = list(hosts)
+        self.history = history if history is not None else []
+        self.history_path = history_path
+        self.target_layer = layer
+        self.run_id: str | None = None
+        self.command: str | None = None
+        self.status: dict[str, Text] = {}
+        self.finished: set[str] = set()
+        self.outputs: list[CommandOutput] = []  # everything shown (tests, copy)
+        self._jobs: dict[str, int] = {}  # host -> job id
+        self._seen: dict[int, int] = {}  # job id -> output lines consumed
+        self._pending: list[Text] = []
+        self._cancelled: set[str] = set()  # hosts whose job was cancelled
+        self._hist_pos = len(self.history)
+        self._styles = {h: _HOST_STYLES[i % len(_HOST_STYLES)] for i, h in enumerate(self.hosts)}
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            head = Text("run on ", style="bold")
+            head.append(", ".join(self.hosts))
+            yield Static(head, id="run-head")
+            yield Input(placeholder="command (runs in each host's login shell) — enter runs, ctrl+c cancels", id="run-input")
+            yield RichLog(max_lines=MAX_LINES, wrap=False, markup=False, highlight=False, id="run-output")
+            yield Static(id="run-note")
+            yield Static(Text("not started", style="dim"), id="run-status")
+
+    def on_mount(self) -> None:
+        self.set_interval(0.05, self._flush)
+        self.query_one("#run-input", Input).focus()
+
+    # ------------------------------------------------------------------ state
+    @property
+    def running(self) -> bool:
+        return self.run_id is not None and any(h not in self.finished for h in self.hosts)
+
+    def note(self, text: str) -> None:
+        self.query_one("#run-note", Static).update(Text(text))
+
+    def _render_status(self) -> None:
+        line = Text()
+        for h in self.hosts:
+            if line:
+                line.append("   ")
+            line.append(h, style=self._styles.get(h, ""))
+            line.append(": ")
+            line.append_text(self.status.get(h, Text("–", style="dim")))
+        self.query_one("#run-status", Static).update(line)
+
+    # ------------------------------------------------------------------ submit
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.submit(event.value)
+
+    def submit(self, command: str) -> bool:
+        command = command.strip()
+        if not command:
+            self.note("type a command first")
+            return False
+        if self.running:
+            self.note("still running: ctrl+c cancels it")
+            return False
+        self.run_id = uuid.uuid4().hex[:12]
+        self.command = command
+        self.finished.clear()
+        self._jobs.clear()
+        self._cancelled.clear()
+        self.status = {h: Text("running…", style="cyan") for h in self.hosts}
+        self._pending.append(Text(f"$ {command}", style="bold"))
+        if not self.history or self.history[-1] != command:
+            self.history.append(command)
+        self._hist_pos = len(self.history)
+        err = append_history(self.history_path, command)
+        self.note(err or "")
+        self.query_one("#run-input", Input).value = ""
+        self._render_status()
+        self.post_message(RunAction(self.target_layer, "run", self.hosts, {"command": command, "run_id": self.run_id}))
+        return True
+
+    # ------------------------------------------------------------------ output in
+    def add_output(self, o: CommandOutput) -> None:
+        """One line (or the final record) of one host."""
+        if o.host not in self._styles:
+            self._styles[o.host] = _HOST_STYLES[len(self._styles) % len(_HOST_STYLES)]
+        self.outputs.append(o)
+        prefix = (f"[{o.host}] ", self._styles[o.host])
+        if o.done:
+            self.finished.add(o.host)
+            cancelled = o.host in self._cancelled
+            if o.error:
+                st = Text("cancelled" if cancelled else "error", style="yellow" if cancelled else "bold red")
+                self._pending.append(Text.assemble(prefix, (clean(o.error), "bold red")))
+            elif o.exit_code == -1 and cancelled:
+                st = Text("cancelled", style="yellow")
+                self._pending.append(Text.assemble(prefix, ("cancelled", "yellow")))
+            else:
+                code = o.exit_code if o.exit_code is not None else -1
+                st = Text(f"exit {code}", style="green" if code == 0 else "bold red")
+                self._pending.append(Text.assemble(prefix, (f"exit {code}", st.style)))
+            self.status[o.host] = st
+            self._render_status()
+            return
+        style = "red" if o.stream == "stderr" else ""
+        self._pending.append(Text.assemble(prefix, (clean(o.line), style)))
+
+    def feed_job(self, job: Any) -> None:
+        """New output lines of one of this run's jobs (idempotent; call on every change)."""
+        from megam_tui.backends.ssh import parse_output
+
+        if job.params.get("run_id") != self.run_id:
+            return
+        self._jobs[job.target] = job.id
+        if job.cancelled:
+            self._cancelled.add(job.target)
+        lines = list(job.output)
+        start = self._seen.get(job.id, 0)
+        if start > len(lines):  # the job's bounded buffer dropped old lines
+            start = 0
+        self._seen[job.id] = len(lines)
+        for line in lines[start:]:
+            self.add_output(parse_output(line) or CommandOutput(job.target, line))
+        if job.done and job.target not in self.finished:
+            self.add_output(CommandOutput(job.target, done=True, error=job.error or job.state))
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        log = self.query_one("#run-output", RichLog)
+        for t in pending[-MAX_LINES:]:
+            log.write(t)
+
+    # ------------------------------------------------------------------ keys
+    def action_cancel_run(self) -> None:
+        from megam_tui.ui.jobs_pane import JobCommand
+
+        if not self.running:
+            self.note("nothing is running")
+            return
+        for host, job_id in self._jobs.items():
+            if host not in self.finished:
+                self._cancelled.add(host)
+                self.status[host] = Text("cancelling…", style="yellow")
+                self.post_message(JobCommand("cancel", job_id))
+        self._render_status()
+        self.note("cancelling: closing the channels")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_history(self, step: int) -> None:
+        box = self.query_one("#run-input", Input)
+        if not self.history or self.focused is not box:
+            return
+        self._hist_pos = max(0, min(len(self.history), self._hist_pos + step))
+        box.value = self.history[self._hist_pos] if self._hist_pos < len(self.history) else ""
+        box.cursor_position = len(box.value)

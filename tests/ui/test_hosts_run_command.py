@@ -1,0 +1,183 @@
+"""RunCommandScreen: submit, live output per host, stderr style, exit codes, cancel, history."""
+
+from __future__ import annotations
+
+import collections
+import threading
+from dataclasses import dataclass, field
+
+from textual.app import App
+from textual.widgets import RichLog
+
+from megam_tui.backends.ssh import format_output
+from megam_tui.models import CommandOutput
+from megam_tui.ui.jobs_pane import JobCommand
+from megam_tui.ui.messages import RunAction
+from megam_tui.ui.run_command import RunCommandScreen, clean, load_history
+
+
+class ScreenApp(App):
+    def __init__(self, screen: RunCommandScreen):
+        super().__init__()
+        self.run_screen = screen
+        self.seen: list = []
+
+    def on_mount(self) -> None:
+        self.push_screen(self.run_screen)
+
+    def on_run_action(self, m: RunAction) -> None:
+        self.seen.append(m)
+
+    def on_job_command(self, m: JobCommand) -> None:
+        self.seen.append(m)
+
+
+@dataclass
+class FakeJob:
+    id: int
+    target: str
+    params: dict
+    action: str = "run"
+    layer: str = "ssh"
+    state: str = "running"
+    error: str | None = None
+    output: collections.deque = field(default_factory=lambda: collections.deque(maxlen=5000))
+    cancel_event: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancel_event.is_set()
+
+    @property
+    def done(self) -> bool:
+        return self.state in ("done", "failed", "cancelled")
+
+
+def log_lines(screen: RunCommandScreen) -> list[str]:
+    return [strip.text for strip in screen.query_one("#run-output", RichLog).lines]
+
+
+async def test_submit_posts_one_run_action_for_all_hosts_and_records_history(tmp_path):
+    hist = tmp_path / "home" / "history"
+    screen = RunCommandScreen(["a", "b", "c"], history_path=hist)
+    app = ScreenApp(screen)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press(*"echo hi", "enter")
+        await pilot.pause()
+        [m] = app.seen
+        assert (m.layer, m.action, m.targets, m.params["command"]) == ("ssh", "run", ["a", "b", "c"], "echo hi")
+        assert screen.running and screen.history == ["echo hi"]
+        await pilot.press(*"again", "enter")  # refused while running
+        await pilot.pause()
+        assert len(app.seen) == 1
+        assert "still running" in str(screen.query_one("#run-note").render())
+    assert hist.read_text() == "echo hi\n"
+    assert load_history(hist, 10) == ["echo hi"]
+
+
+async def test_output_lines_prefixed_by_host_stderr_styled_exit_codes_shown():
+    screen = RunCommandScreen(["a", "b"])
+    app = ScreenApp(screen)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen.submit("ls")
+        screen.add_output(CommandOutput("a", "file1"))
+        screen.add_output(CommandOutput("b", "no such file", "stderr"))
+        screen.add_output(CommandOutput("a", exit_code=0, done=True))
+        assert screen.running
+        screen.add_output(CommandOutput("b", exit_code=2, done=True))
+        assert not screen.running
+        await pilot.pause(0.2)
+        lines = log_lines(screen)
+        assert lines[:1] == ["$ ls"]
+        assert "[a] file1" in lines and "[b] no such file" in lines and "[a] exit 0" in lines and "[b] exit 2" in lines
+        strips = screen.query_one("#run-output", RichLog).lines
+        err_strip = next(s for s in strips if s.text == "[b] no such file")
+        assert any(seg.style and seg.style.color and seg.style.color.name == "red" for seg in err_strip if "no such" in seg.text)
+        status = str(screen.query_one("#run-status").render())
+        assert "exit 0" in status and "exit 2" in status
+
+
+async def test_feed_job_forwards_only_new_lines_and_final_state():
+    screen = RunCommandScreen(["a"])
+    app = ScreenApp(screen)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen.submit("x")
+        job = FakeJob(7, "a", {"command": "x", "run_id": screen.run_id})
+        job.output.append(format_output(CommandOutput("a", "one")))
+        screen.feed_job(job)
+        job.output.append(format_output(CommandOutput("a", "two", "stderr")))
+        screen.feed_job(job)
+        screen.feed_job(job)  # nothing new
+        other = FakeJob(8, "a", {"command": "x", "run_id": "someone-else"})
+        other.output.append("[a] not mine")
+        screen.feed_job(other)
+        job.state, job.error = "failed", "a (10.0.0.1:22): connection refused"
+        screen.feed_job(job)
+        await pilot.pause(0.2)
+        assert [o.line for o in screen.outputs if not o.done] == ["one", "two"]
+        assert screen.outputs[-1] == CommandOutput("a", done=True, error="a (10.0.0.1:22): connection refused")
+        assert not screen.running
+        assert "error" in str(screen.query_one("#run-status").render())
+
+
+async def test_ctrl_c_cancels_every_unfinished_job():
+    screen = RunCommandScreen(["a", "b"])
+    app = ScreenApp(screen)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen.submit("sleep 100")
+        ja = FakeJob(1, "a", {"run_id": screen.run_id})
+        jb = FakeJob(2, "b", {"run_id": screen.run_id})
+        screen.feed_job(ja)
+        screen.feed_job(jb)
+        jb.output.append(format_output(CommandOutput("b", exit_code=0, done=True)))
+        screen.feed_job(jb)
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        cancels = [m for m in app.seen if isinstance(m, JobCommand)]
+        assert [(m.command, m.job_id) for m in cancels] == [("cancel", 1)]
+        ja.cancel_event.set()
+        ja.output.append(format_output(CommandOutput("a", exit_code=-1, done=True)))
+        ja.state = "cancelled"
+        screen.feed_job(ja)
+        assert "cancelled" in str(screen.query_one("#run-status").render())
+        assert not screen.running
+
+
+async def test_history_up_down_in_the_input():
+    screen = RunCommandScreen(["a"], history=["first", "second"])
+    app = ScreenApp(screen)
+    async with app.run_test(size=(140, 40)) as pilot:
+        box = screen.query_one("#run-input")
+        await pilot.press("up")
+        assert box.value == "second"
+        await pilot.press("up", "up")
+        assert box.value == "first"
+        await pilot.press("down", "down")
+        assert box.value == ""
+
+
+async def test_unwritable_history_is_shown_not_raised(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a dir")
+    screen = RunCommandScreen(["a"], history_path=blocker / "history")
+    app = ScreenApp(screen)
+    async with app.run_test(size=(140, 40)) as pilot:
+        assert screen.submit("uptime")
+        await pilot.pause()
+        assert "history not saved" in str(screen.query_one("#run-note").render())
+        assert screen.history == ["uptime"]  # still kept in memory
+        assert len(app.seen) == 1
+
+
+async def test_empty_command_is_refused_with_a_message():
+    screen = RunCommandScreen(["a"])
+    app = ScreenApp(screen)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.seen == [] and "type a command" in str(screen.query_one("#run-note").render())
+
+
+def test_clean_strips_escape_sequences_and_controls():
+    assert clean("\x1b[31mred\x1b[0m\tx\x07\x1b]0;title\x07") == "red x"
+    assert clean("[b]markup[/b]") == "[b]markup[/b]"
