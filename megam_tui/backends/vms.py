@@ -9,12 +9,14 @@ operator's machine needs no libvirt. Domain names are only ever argv items.
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import os
 import shlex
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,17 +30,25 @@ from megam_tui.backends.base import (
     mutating,
     run_argv,
 )
-from megam_tui.backends.vms_events import Poller, VirshEventStream
+from megam_tui.backends.vms_events import Poller, SshVirshEventStream, VirshEventStream
 from megam_tui.models import BackendState, Domain, Event
 from megam_tui.settings import HypervisorSpec, Settings
 
 EmitFn = Callable[[object], None]
 VIRSH = "virsh"
-DOMSTATS_ARGS = ("domstats", "--raw", "--state", "--cpu-total", "--balloon", "--vcpu")
 QEMU_RUN_DIR = Path("/run/libvirt/qemu")  # pid files of qemu:///system domains
 LOCAL_SYSTEM_URIS = ("qemu:///system", "qemu+unix:///system")
 # Words in virsh's stderr meaning "libvirtd did not answer" (vs. an error about one domain).
 RETRY_UNREACHABLE = 2.0  # seconds between polls of a hypervisor that did not answer
+# lifecycle event kind -> the state the domain is in afterwards
+EVENT_STATES = {
+    "started": "running",
+    "resumed": "running",
+    "suspended": "paused",
+    "stopped": "shut off",
+    "crashed": "crashed",
+    "pmsuspended": "pmsuspended",
+}
 INACTIVE_STATES = ("shut off", "crashed", "no state", "unknown")
 _UNREACHABLE_HINTS = ("failed to connect", "disconnected from", "client socket is closed", "cannot recv data")
 
@@ -90,6 +100,9 @@ class LibvirtLayer:
         self._pollers: dict[str, Poller] = {}
         self._streams: dict[str, VirshEventStream] = {}
         self._reachable: dict[str, bool] = {}  # last reported reachability per hypervisor
+        self._last: dict[str, tuple[Domain, ...]] = {}  # last snapshot sent per hypervisor
+        self._event_seq: dict[str, int] = {}  # events seen per hypervisor (stale-poll check)
+        self._skipped: set[str] = set()
 
     # ------------------------------------------------------------ virsh calls
     def hypervisor(self, name: str) -> HypervisorSpec:
@@ -131,8 +144,10 @@ class LibvirtLayer:
         """Every domain of one hypervisor with state, vCPUs, memory, CPU %, uptime."""
         hv = self.hypervisor(hv_name)
         deadline = time.monotonic() + (hv.timeout if timeout is None else timeout)
-        names = vp.parse_names(self.virsh_ok(hv, ["list", "--all", "--name"], _left(deadline)))
-        stats = vp.parse_domstats(self.virsh_ok(hv, DOMSTATS_ARGS, _left(deadline)))
+        try:
+            names, stats = vp.split_listing(self.virsh_ok(hv, [vp.LISTING_COMMAND], _left(deadline)))
+        except ValueError as exc:
+            raise BackendError(str(exc)) from None
         now_ns = time.monotonic_ns()
         domains = []
         for name in names:
@@ -230,14 +245,19 @@ class LibvirtLayer:
                 lambda hv=hv: self._poll(hv), self.settings.refresh, retry=RETRY_UNREACHABLE, name=f"vms-poll-{hv.name}"
             )
             self._pollers[hv.name] = poller
+            argv = [VIRSH, "-c", hv.uri, "event", "--all", "--loop", "--timestamp"]
+            on_event = partial(self._on_event, hv)
+            on_error = partial(self._on_stream_error, hv)
             if hv.host is None:
-                # Remote hypervisors are polled only: SshLayer.run has no streaming form.
                 self._streams[hv.name] = VirshEventStream(
-                    [VIRSH, "-c", hv.uri, "event", "--all", "--loop", "--timestamp"],
-                    on_event=lambda ev, hv=hv: self._on_event(hv, ev),
-                    on_error=lambda exc, hv=hv: self._on_stream_error(hv, exc),
-                    name=f"vms-events-{hv.name}",
+                    argv, on_event, on_error, name=f"vms-events-{hv.name}"
                 )
+            elif self.ssh is not None and hasattr(self.ssh, "stream"):
+                command = "LC_ALL=C " + " ".join(shlex.quote(a) for a in argv)
+                self._streams[hv.name] = SshVirshEventStream(
+                    self.ssh, hv.host, command, on_event, on_error, name=f"vms-events-{hv.name}"
+                )
+            # else: polled only
         for t in [*self._streams.values(), *self._pollers.values()]:
             t.start()
 
@@ -265,13 +285,22 @@ class LibvirtLayer:
             emit(obj)
 
     def _poll(self, hv: HypervisorSpec) -> bool:
+        seq = self._event_seq.get(hv.name, 0)
         try:
-            domains = self.list_domains(hv.name)
+            domains = tuple(self.list_domains(hv.name))
         except Exception as exc:  # noqa: BLE001 - shown in the pane, retried soon
             self._set_reachable(hv, False, one_line(exc))
             return False
         self._set_reachable(hv, True, None)
-        self._send(DomainsSnapshot(hv.name, tuple(domains)))
+        with self._lock:
+            # An event arrived while virsh was answering: this answer may predate it and
+            # undo the event's patch; the poke it caused polls again at once. Skip once.
+            if self._event_seq.get(hv.name, 0) != seq and hv.name not in self._skipped:
+                self._skipped.add(hv.name)
+                return True
+            self._skipped.discard(hv.name)
+            self._last[hv.name] = domains
+        self._send(DomainsSnapshot(hv.name, domains))
         return True
 
     def _set_reachable(self, hv: HypervisorSpec, ok: bool, reason: str | None) -> None:
@@ -289,12 +318,34 @@ class LibvirtLayer:
     def _on_event(self, hv: HypervisorSpec, ev: vp.LifecycleEvent) -> None:
         if ev.kind == "started":
             self.note_started(hv.name, ev.domain)
+        patched = self._patch(hv, ev)
+        if patched is not None:
+            self._send(patched)
         kind, severity = vp.EVENT_KINDS.get(ev.kind, (ev.kind, "info"))
         detail = f" ({ev.detail.lower()})" if ev.detail else ""
         self._send(Event(time.time(), "libvirt", severity, hv.name, f"{ev.domain} {kind}{detail}", ev.domain, kind))
         poller = self._pollers.get(hv.name)
         if poller is not None:
             poller.poke()
+
+    def _patch(self, hv: HypervisorSpec, ev: vp.LifecycleEvent) -> DomainsSnapshot | None:
+        """The last snapshot with the event applied (the state shows before the next poll)."""
+        with self._lock:
+            self._event_seq[hv.name] = self._event_seq.get(hv.name, 0) + 1
+            last = self._last.get(hv.name)
+            if last is None:
+                return None
+            if ev.kind == "undefined":
+                domains = tuple(d for d in last if d.name != ev.domain)
+            else:
+                new_state = EVENT_STATES.get(ev.kind)
+                if new_state is None or not any(d.name == ev.domain for d in last):
+                    return None
+                domains = tuple(_with_state(d, new_state) if d.name == ev.domain else d for d in last)
+            if domains == last:
+                return None
+            self._last[hv.name] = domains
+        return DomainsSnapshot(hv.name, domains)
 
     def _on_stream_error(self, hv: HypervisorSpec, exc: BaseException) -> None:
         # The poller owns reachability; make it look now instead of at the next tick.
@@ -399,6 +450,14 @@ class LibvirtLayer:
             result["ok"] = False
             result["error"] = "; ".join(errors)
         return result
+
+
+def _with_state(d: Domain, state: str) -> Domain:
+    if state in INACTIVE_STATES:
+        return dataclasses.replace(d, state=state, cpu_pct=None, uptime_s=None)
+    if d.state in INACTIVE_STATES:  # just started
+        return dataclasses.replace(d, state=state, cpu_pct=None, uptime_s=0.0)
+    return dataclasses.replace(d, state=state)
 
 
 def one_line(exc: BaseException) -> str:

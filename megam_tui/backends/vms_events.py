@@ -5,6 +5,9 @@
   goes away virsh exits ("Disconnected from ..."): that is reported through
   `on_error` and the stream reconnects with back-off (StreamThread). `stop()`
   kills the process group, so it never outlives the layer.
+- `SshVirshEventStream`: the same command on an SSH host through
+  `SshLayer.stream` (the caller quotes it); `stop()` sets the stream's cancel
+  event, which closes the channel and kills the remote virsh.
 - `Poller`: calls `poll()` every `interval` seconds, counted from the end of
   the previous call (a slow hypervisor never piles calls up), every `retry`
   seconds while it fails (recovery is noticed soon); `poke()` runs the next
@@ -17,6 +20,7 @@ import os
 import subprocess
 import threading
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from megam_tui.backends.base import StreamThread, Unreachable, kill_group
 from megam_tui.backends.vms_parse import LifecycleEvent, parse_event
@@ -85,6 +89,48 @@ class VirshEventStream(StreamThread):
             proc = self._proc
         if proc is not None and proc.poll() is None:
             kill_group(proc)
+
+
+class SshVirshEventStream(StreamThread):
+    backoff_initial = 0.5
+    backoff_max = 5.0
+
+    def __init__(
+        self,
+        ssh: Any,
+        host: str,
+        command: str,
+        on_event: Callable[[LifecycleEvent], None],
+        on_error: Callable[[BaseException], None] | None = None,
+        *,
+        name: str = "virsh-events-ssh",
+    ) -> None:
+        super().__init__(name=name, on_error=on_error)
+        self.ssh = ssh
+        self.host = host
+        self.command = command
+        self.on_event = on_event
+        self._cancel = threading.Event()
+
+    def run_once(self) -> None:
+        errors: list[str] = []
+
+        def on_line(out: Any) -> None:
+            line = getattr(out, "line", "") or ""
+            if getattr(out, "stream", "stdout") == "stderr":
+                if line.strip().lower().startswith("error:"):
+                    errors.append(line.strip()[len("error:") :].strip())
+                return
+            ev = parse_event(line)
+            if ev is not None:
+                self.on_event(ev)
+
+        code = self.ssh.stream(self.host, self.command, on_line, self._cancel)
+        if not self.stopping:
+            raise Unreachable(errors[0] if errors else f"virsh event on {self.host} exited ({code})")
+
+    def interrupt(self) -> None:
+        self._cancel.set()
 
 
 class Poller(threading.Thread):

@@ -1,5 +1,6 @@
 """Parsers for `virsh` text output (no I/O here; tested with recorded output).
 
+- `split_listing`   `virsh "list --all --name; echo MARK; domstats --raw ..."`
 - `parse_names`     `virsh list --all --name`
 - `parse_domstats`  `virsh domstats --raw ...` -> {domain: {key: value}}
 - `parse_dominfo`   `virsh dominfo NAME`       -> {field: value}
@@ -36,6 +37,22 @@ EVENT_KINDS = {
     "pmsuspended": ("suspended", "info"),
     "crashed": ("crashed", "error"),
 }
+
+
+LISTING_MARK = "megam-split"
+# One virsh invocation (virsh's own command separator, no shell): the names, a
+# marker line, then the stats of every domain. Holds no domain name.
+LISTING_COMMAND = f"list --all --name; echo {LISTING_MARK}; domstats --raw --state --cpu-total --balloon --vcpu"
+
+
+def split_listing(text: str) -> tuple[list[str], dict[str, dict[str, str]]]:
+    """Output of LISTING_COMMAND -> (names, domstats). ValueError if the marker is missing."""
+    lines = text.splitlines()
+    try:
+        cut = lines.index(LISTING_MARK)
+    except ValueError:
+        raise ValueError("unexpected virsh output (no listing marker)") from None
+    return parse_names("\n".join(lines[:cut])), parse_domstats("\n".join(lines[cut + 1 :]))
 
 
 def parse_names(text: str) -> list[str]:

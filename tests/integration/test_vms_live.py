@@ -1,7 +1,7 @@
 """LibvirtLayer.start(): event stream + poller against the real libvirtd."""
 
-import queue
 import subprocess
+import threading
 import time
 
 import pytest
@@ -17,25 +17,35 @@ SCRIPT = REPO / "scripts" / "testbed" / "libvirt.sh"
 
 
 class Collector:
+    """Everything the layer emitted, with arrival times; wait_for searches from a mark."""
+
     def __init__(self):
-        self.q: queue.Queue = queue.Queue()
+        self.items: list = []
+        self.cond = threading.Condition()
+        self.start = 0
 
     def __call__(self, obj):
-        self.q.put((time.monotonic(), obj))
+        with self.cond:
+            self.items.append((time.monotonic(), obj))
+            self.cond.notify_all()
+
+    def mark(self):
+        """Later wait_for calls only look at what arrives from now on."""
+        with self.cond:
+            self.start = len(self.items)
 
     def wait_for(self, pred, timeout):
-        """First emitted object matching pred within timeout -> (monotonic time, obj)."""
+        """First object since the mark matching pred -> (arrival time, obj)."""
         end = time.monotonic() + timeout
-        while True:
-            left = end - time.monotonic()
-            if left <= 0:
-                raise AssertionError("nothing matching arrived in time")
-            try:
-                t, obj = self.q.get(timeout=left)
-            except queue.Empty:
-                raise AssertionError("nothing matching arrived in time") from None
-            if pred(obj):
-                return t, obj
+        with self.cond:
+            while True:
+                for t, obj in self.items[self.start :]:
+                    if pred(obj):
+                        return t, obj
+                left = end - time.monotonic()
+                if left <= 0:
+                    raise AssertionError("nothing matching arrived in time")
+                self.cond.wait(left)
 
 
 def domain_state(obj, name):
@@ -74,7 +84,7 @@ def running_scratch():
 
 def test_first_snapshot_and_state(live):
     layer, got = live
-    # the fixture consumed the first snapshot; ask again and check its content
+    got.mark()
     layer.refresh()
     _, snap = got.wait_for(lambda o: isinstance(o, DomainsSnapshot), 5)
     states = {d.name: d.state for d in snap.domains}
@@ -85,6 +95,7 @@ def test_destroy_outside_the_app_is_seen_within_one_second(live, running_scratch
     layer, got = live
     name = running_scratch
     got.wait_for(lambda o: domain_state(o, name) == "running", 5)  # its start was seen too
+    got.mark()
     t0 = time.monotonic()
     virsh("destroy", "--domain", name)  # returns once the domain is off (~1-2 s for KVM here)
     t_off = time.monotonic()
@@ -99,9 +110,12 @@ def test_destroy_outside_the_app_is_seen_within_one_second(live, running_scratch
 def test_actions_show_up_as_events(live, running_scratch):
     layer, got = live
     name = running_scratch
+    got.wait_for(lambda o: domain_state(o, name) == "running", 5)
+    got.mark()
     layer.run_action("suspend", f"local/{name}", {}, None)
     got.wait_for(lambda o: isinstance(o, Event) and o.object == name and o.kind == "suspended", 2)
     got.wait_for(lambda o: domain_state(o, name) == "paused", 2)
+    got.mark()
     layer.run_action("resume", f"local/{name}", {}, None)
     got.wait_for(lambda o: domain_state(o, name) == "running", 2)
     assert state(name) == "running"
@@ -121,6 +135,7 @@ def test_stop_is_quick_and_leaves_no_virsh_event_process(live):
 
 def test_libvirtd_stopped_is_reported_and_recovers_by_itself(live):
     layer, got = live
+    got.mark()
     try:
         subprocess.run(["bash", str(SCRIPT), "stop-libvirtd"], check=True, timeout=60, capture_output=True)
         # the event stream breaks -> the poller is poked -> unreachable (no 30 s wait)
@@ -129,6 +144,7 @@ def test_libvirtd_stopped_is_reported_and_recovers_by_itself(live):
         assert down.error.startswith("hypervisor local unreachable: ") and "\n" not in down.error
     finally:
         subprocess.run(["bash", str(SCRIPT), "start-libvirtd"], check=True, timeout=60, capture_output=True)
+    got.mark()
     # while unreachable the poller retries every 2 s (not every `refresh` = 30 s)
     _, up = got.wait_for(lambda o: isinstance(o, BackendState) and o.ok, 10)
     assert up.name == "local"

@@ -114,3 +114,19 @@ def test_proc_starttime_with_parens_in_comm():
     assert vp.proc_starttime_ticks("garbage") is None
     assert vp.boot_time("cpu 1 2 3\nbtime 1700000000\nprocesses 5\n") == 1700000000.0
     assert vp.boot_time("cpu 1\n") is None
+
+
+def test_split_listing_recorded_single_invocation():
+    names, stats = vp.split_listing(fixture("list_and_domstats.txt"))
+    assert names == ["megam-vm1", "megam-vm2"]
+    assert set(stats) == {"megam-vm1", "megam-vm2"}
+    assert vp.state_name(stats["megam-vm2"]) == "shut off"
+
+
+def test_split_listing_without_marker_is_an_error():
+    with pytest.raises(ValueError, match="marker"):
+        vp.split_listing(fixture("domstats_raw.txt"))
+
+
+def test_listing_command_holds_no_shell_or_names():
+    assert vp.LISTING_COMMAND.startswith("list --all --name; echo megam-split; domstats --raw")

@@ -59,10 +59,12 @@ def test_hostile_name_reaches_remote_virsh_as_one_argument(tmp_path):
 
 
 def test_remote_listing_parses_remote_output(tmp_path):
+    # the listing is ONE virsh invocation: virsh -c URI "list ...; echo megam-split; domstats ..."
     stub = (
         'case "$3" in\n'
-        "list) printf 'vmA\\n\\n' ;;\n"
-        "domstats) printf \"Domain: 'vmA'\\n  state.state=3\\n  vcpu.current=2\\n  balloon.current=1024\\n\\n\" ;;\n"
+        "'list --all --name; echo megam-split; domstats '*) "
+        "printf \"vmA\\n\\nmegam-split\\nDomain: 'vmA'\\n  state.state=3\\n  vcpu.current=2\\n  balloon.current=1024\\n\\n\" ;;\n"
+        "*) echo \"error: unexpected $3\" >&2; exit 1 ;;\n"
         "esac\n"
     )
     layer = remote_layer(ShellSsh(tmp_path, stub))
