@@ -19,6 +19,7 @@ from typing import Any
 
 from megam_tui.backends.base import BackendError
 from megam_tui.backends.docker_actions import DockerActionsMixin
+from megam_tui.backends.docker_views import DockerViewsMixin
 from megam_tui.backends.docker_client import as_backend_error, make_client, reason
 from megam_tui.backends.docker_parse import container_from_api
 from megam_tui.models import Container
@@ -27,7 +28,7 @@ from megam_tui.settings import EngineSpec, Settings
 Emit = Callable[[object], None]
 
 
-class DockerLayer(DockerActionsMixin):
+class DockerLayer(DockerActionsMixin, DockerViewsMixin):
     name = "docker"
 
     def __init__(self, settings: Settings, *, ssh: Any = None) -> None:

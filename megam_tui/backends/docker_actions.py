@@ -16,7 +16,9 @@ from megam_tui.backends.docker_client import as_backend_error, reason
 from megam_tui.backends.docker_pull import PullProgress, split_image_ref
 
 CONTAINER_ACTIONS = ("start", "stop", "toggle", "restart", "pause", "unpause", "pause_toggle", "kill", "remove", "exec")
-OTHER_ACTIONS = ("run", "pull", "image_remove", "image_prune", "service_scale", "logs_follow", "logs_stop")
+OTHER_ACTIONS = ("run", "pull", "image_remove", "image_prune", "service_scale", "logs_follow", "logs_stop", "inspect", "images_list", "services_list")
+# actions that change nothing (safe in read-only mode, no confirmation needed)
+READ_ONLY_ACTIONS = ("logs_follow", "logs_stop", "inspect", "images_list", "services_list")
 ACTIONS = CONTAINER_ACTIONS + OTHER_ACTIONS
 
 
@@ -79,7 +81,7 @@ class DockerActionsMixin:
     def dispatch(self, action: str, target: str, params: dict[str, Any], job: Any) -> Any:
         engine, obj = split_target(target)
         self.spec(engine)  # type: ignore[attr-defined]  # unknown engine -> BackendError
-        if action in CONTAINER_ACTIONS and not obj:
+        if (action in CONTAINER_ACTIONS or action == "inspect") and not obj:
             raise BackendError(f"{action}: no container given")
         method = getattr(self, f"do_{action}", None)
         if action not in ACTIONS or method is None:

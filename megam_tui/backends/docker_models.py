@@ -78,3 +78,12 @@ def split_key(key: str) -> tuple[str, str]:
     if not sep or not engine or not cid:
         raise ValueError(f"not an engine/container key: {key!r}")
     return engine, cid
+
+
+@dataclass(frozen=True)
+class InspectResult:
+    """GET /containers/{id}/json for the Inspect screen (or the error)."""
+
+    key: str
+    data: dict | None
+    error: str | None = None
