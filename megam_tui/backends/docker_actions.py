@@ -187,8 +187,12 @@ class DockerActionsMixin:
         return {"exit_code": code, "output": text}
 
     @mutating
-    def exec_argv(self, target: str, shell: str = "sh") -> list[str]:
-        """argv for an interactive shell (`docker exec -it`), run by the app in App.suspend()."""
+    def exec_argv(self, target: str, params: dict[str, Any] | str | None = None) -> list[str]:
+        """argv for an interactive shell (`docker exec -it`), run by the app in App.suspend().
+
+        `params` may carry {"shell": "bash"} (default sh) or be the shell name itself.
+        """
+        shell = params if isinstance(params, str) else str((params or {}).get("shell") or "sh")
         engine, cid = split_target(target)
         if not cid:
             raise BackendError("exec: no container given")

@@ -70,12 +70,20 @@ class ContainersPane(Vertical, can_focus=False):
         Binding("escape", "clear", "Clear", show=False, id="containers.clear"),
     ]
 
-    def __init__(self, *, exec_argv: Callable[[str], list[str]] | None = None, logs_tail: int = 200, logs_max_lines: int = 10_000, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        settings: Any = None,
+        exec_argv: Callable[[str], list[str]] | None = None,
+        logs_tail: int | None = None,
+        logs_max_lines: int | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.model = ContainersModel()
-        self.exec_argv = exec_argv
-        self.logs_tail = logs_tail
-        self.logs_max_lines = logs_max_lines
+        self.exec_argv = exec_argv  # None: `e` posts RunAction("docker", "exec") for the app
+        self.logs_tail = logs_tail if logs_tail is not None else getattr(settings, "logs_tail", 200)
+        self.logs_max_lines = logs_max_lines if logs_max_lines is not None else getattr(settings, "logs_max_lines", 10_000)
         self._rows: dict[str, tuple[Text, ...]] = {}  # row key -> rendered cells
         self._order: list[str] = []
         self.screens_open: dict[str, Any] = {}  # "logs:<session>" / "inspect:<key>" / "images" / "services"
@@ -109,9 +117,8 @@ class ContainersPane(Vertical, can_focus=False):
             self._forward(kind, obj)
             return
         if hasattr(obj, "layer") and hasattr(obj, "target") and hasattr(obj, "state") and not hasattr(obj, "ok"):
-            if getattr(obj, "layer", "") == "docker" and obj.state in FINAL_JOB_STATES:
-                if self.model.clear_pending(obj.target) and obj.target in self._rows:
-                    self._sync({obj.target})
+            if getattr(obj, "layer", "") == "docker":
+                self.job_changed(obj)
             return
         changed = self.model.apply(obj)
         if changed:
@@ -120,6 +127,11 @@ class ContainersPane(Vertical, can_focus=False):
             self._update_status()
         if kind == "StatsSnapshot":
             self._update_sparklines()
+
+    def job_changed(self, job: Any) -> None:
+        """Called by the app for every job change: a finished job clears its pending marker."""
+        if job.state in FINAL_JOB_STATES and self.model.clear_pending(job.target) and job.target in self._rows:
+            self._sync({job.target})
 
     def _forward(self, kind: str, obj: Any) -> None:
         if kind == "LogBatch":
