@@ -108,17 +108,23 @@ def _yaml_error(exc: yaml.YAMLError, origin: str) -> ConfigError:
 
 
 def _compose(text: str, origin: str) -> yaml.Node | None:
-    loader = _Loader(text, origin)
+    loader = None
     try:
+        loader = _Loader(text, origin)  # the reader already rejects control characters
         return loader.get_single_node()
     except ConfigError:
         raise
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        char = f"#x{exc.character:04x}" if isinstance(exc.character, int) else repr(exc.character)
+        raise ConfigError(f"character {char} is not allowed in YAML", file=origin, line=line) from None
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, origin) from None
     except RecursionError:
         raise ConfigError(f"nested deeper than {MAX_DEPTH} levels: refused", file=origin) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"

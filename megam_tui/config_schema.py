@@ -341,14 +341,14 @@ class _Builder:
         keys = self.section("keys") or {}
         out: dict[str, str] = {}
         for binding, value in keys.items():
-            path = _join("keys", binding)
-            try:
-                if isinstance(value, list):
-                    out[binding] = ",".join(self.cfg.get_string(_join(path, str(i))) for i in range(len(value)))
-                else:
-                    out[binding] = self.cfg.get_string(path)
-            except ConfigError as exc:
-                self.errors.append(exc)
+            if value is None:
+                continue
+            parts = value if isinstance(value, list) else [value]
+            if parts and all(isinstance(p, str) and p for p in parts):
+                out[binding] = ",".join(parts)
+            else:
+                what = "a key like 's' or 'ctrl+s', or a list of them"
+                self.fail(_join("keys", binding), f"expected {what}, got {_describe(value)}")
         return out
 
     def docker(self) -> tuple[tuple[EngineSpec, ...], bool]:

@@ -533,3 +533,9 @@ def test_schema_module_is_importable_first():
     # config_schema imports config; config imports config_schema lazily: no cycle
     assert config_schema.SCHEMA.fields["refresh"].default == 2.0
     assert os.path.basename(config_schema.__file__) == "config_schema.py"
+
+
+def test_control_character_names_its_line(tmp_path, env):
+    with pytest.raises(ConfigError) as exc:
+        load(tmp_path, env, "refresh: 2s\nbell: tr\x08ue\n")
+    assert exc.value.line == 2 and "#x0008" in exc.value.message
