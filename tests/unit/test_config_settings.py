@@ -177,7 +177,8 @@ def test_ssh_default_secrets_apply_to_hosts(tmp_path, env, probes):
         ("logs:\n  max_lines: 0\n", "logs:max_lines", 2, "must be at least 1"),
         ("confirm: [kill, 3]\n", "confirm:1", 1, "expected a string, got an integer (3)"),
         ("theme: neon-pink\n", "theme", 1, "unknown theme 'neon-pink'"),
-        ("keys:\n  containers.stop: {a: 1}\n", "keys:containers.stop", 2, "expected a string"),
+        ("keys:\n  containers.stop: {a: 1}\n", "keys:containers.stop", 2, "expected a key like"),
+        ("keys:\n  containers.stop: [s, 3]\n", "keys:containers.stop", 2, "got a list"),
         ("ssh:\n  timeout: fast\n", "ssh:timeout", 2, "expected a duration"),
     ],
 )
