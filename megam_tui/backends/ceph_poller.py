@@ -33,7 +33,7 @@ class CephPoller(threading.Thread):
         self.layer = layer
         self.cluster = cluster
         self._emit_fn = emit
-        self._stop = threading.Event()
+        self._stop_event = threading.Event()
         self._wake = threading.Event()
         self.last_status: CephStatus | None = None
         self.reachable: bool | None = None
@@ -50,7 +50,7 @@ class CephPoller(threading.Thread):
 
     # ------------------------------------------------------------ control
     def stop(self) -> None:
-        self._stop.set()
+        self._stop_event.set()
         self._wake.set()
 
     def poke(self) -> None:
@@ -58,7 +58,7 @@ class CephPoller(threading.Thread):
 
     @property
     def stopping(self) -> bool:
-        return self._stop.is_set()
+        return self._stop_event.is_set()
 
     def emit(self, obj: object) -> None:
         if not self.stopping:

@@ -74,15 +74,22 @@ def healthy(conf: str) -> bool:
     clean = sum(x["count"] for x in pgs.get("pgs_by_state", []) if x["state_name"] == "active+clean")
     return (
         s["health"]["status"] == "HEALTH_OK"
+        and not s["health"].get("checks")  # muted checks leave HEALTH_OK but are listed
         and o["num_osds"] == o["num_up_osds"] == o["num_in_osds"] == 3
         and clean == pgs["num_pgs"]
     )
 
 
 def restore(conf: str, timeout: float = 90) -> None:
-    """Bring the testbed back: daemons up, flags and mutes cleared, HEALTH_OK."""
+    """Bring the testbed back: daemons up, flags and mutes cleared, OSDs in, HEALTH_OK."""
+    if healthy(conf):
+        res = subprocess.run(["bash", str(SCRIPT), "status"], capture_output=True, text=True, timeout=30)
+        if res.returncode == 0:
+            return
+    ceph_sh("start-mon")
+    undo = [["osd", "unset", f] for f in ("noout", "noscrub", "nodeep-scrub", "norebalance")]
+    undo += [["health", "unmute", "OSDMAP_FLAGS"], ["osd", "in", "0", "1", "2"]]
+    for args in undo:
+        subprocess.run(["ceph", "--conf", conf, "--connect-timeout", "3", *args], capture_output=True, timeout=15)
     ceph_sh("up", timeout=timeout + 60)
-    for flag in ("noout", "noscrub", "nodeep-scrub", "norebalance"):
-        subprocess.run(["ceph", "--conf", conf, "--connect-timeout", "3", "osd", "unset", flag],
-                       capture_output=True, timeout=15)
     assert wait_until(lambda: healthy(conf), timeout), f"testbed not back to HEALTH_OK: {cli_status(conf)}"
