@@ -138,6 +138,7 @@ class _Builder:
         self.origin = origin
         self.lines: dict[str, int] = {}  # colon path -> line of the value
         self.key_lines: dict[str, int] = {}  # colon path -> line of the key
+        self.numbers: dict[str, str] = {}  # colon path -> source text of a number (for get_string)
         self.problems: list[ConfigError] = []
         self._count = 0
         self._ctor = yaml.SafeLoader("")  # only used for its scalar constructors
@@ -160,10 +161,13 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode):
             return [self.build(child, _join(path, str(i)), depth + 1) for i, child in enumerate(node.value)]
         try:
-            return self._ctor.construct_object(node, deep=True)
+            value = self._ctor.construct_object(node, deep=True)
         except Exception as exc:  # noqa: BLE001 - e.g. "!!int abc", "2024-13-45": all bad values
             detail = getattr(exc, "problem", None) or str(exc) or type(exc).__name__
             raise self.error(f"bad YAML value: {detail}", node, path) from None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            self.numbers[path] = node.value  # "password: 1.10" stays "1.10", not "1.1"
+        return value
 
     def _pairs(self, node: yaml.MappingNode, depth: int) -> list[tuple[yaml.Node, yaml.Node]]:
         """Key/value node pairs with `<<` merge keys flattened (explicit keys win)."""
@@ -218,13 +222,13 @@ def parse_yaml(text: str, origin: str) -> tuple[Any, _Builder]:
     return data, builder
 
 
-def _parse_env_value(raw: str, var: str) -> Any:
-    """YAML-parse an env value; unparsable text stays a plain string."""
+def _parse_env_value(raw: str, var: str) -> tuple[Any, dict[str, str]]:
+    """YAML-parse an env value -> (value, number source texts); unparsable text stays a string."""
     try:
-        data, _ = parse_yaml(raw, f"env {var}")
+        data, builder = parse_yaml(raw, f"env {var}")
     except ConfigError:
-        return raw
-    return data
+        return raw, {}
+    return data, builder.numbers
 
 
 # ---------------------------------------------------------------- value checks
@@ -306,6 +310,7 @@ class Config:
         *,
         lines: dict[str, int] | None = None,
         key_lines: dict[str, int] | None = None,
+        numbers: dict[str, str] | None = None,
         problems: list[ConfigError] | None = None,
     ) -> None:
         self.path = path
@@ -313,17 +318,26 @@ class Config:
         self.problems: list[ConfigError] = list(problems or [])
         self._lines = dict(lines or {})
         self._key_lines = dict(key_lines or {})
+        self._numbers = dict(numbers or {})
         self._env: dict[str, tuple[str, str]] = {}  # path -> (variable, raw value)
 
     # ------------------------------------------------------------ provenance
 
-    def origin(self, path: str, *, key_line: bool = False) -> tuple[str | None, int | None]:
-        """(file, line) where `path`'s value comes from; ("env VAR", None) for overrides."""
+    def _from_env(self, path: str) -> str | None:
+        """The variable that set `path` or one of its parents, if any."""
         segs = path.split(":")
         for n in range(len(segs), 0, -1):
             hit = self._env.get(":".join(segs[:n]))
             if hit:
-                return f"env {hit[0]}", None
+                return hit[0]
+        return None
+
+    def origin(self, path: str, *, key_line: bool = False) -> tuple[str | None, int | None]:
+        """(file, line) where `path`'s value comes from; ("env VAR", None) for overrides."""
+        var = self._from_env(path)
+        if var:
+            return f"env {var}", None
+        segs = path.split(":")
         file = str(self.path) if self.path else None
         lines = self._key_lines if key_line and path in self._key_lines else self._lines
         for n in range(len(segs), 0, -1):
@@ -378,7 +392,7 @@ class Config:
             if isinstance(v, str):
                 return v
             if isinstance(v, (int, float)) and not isinstance(v, bool):
-                return str(v)
+                return self._numbers.get(path, str(v))
             raise ValueError(f"expected a string, got {_describe(v)} (quote it)")
 
         return self._get(path, default, "string", conv)
@@ -460,16 +474,23 @@ class Config:
         for _, var, segs, raw in sorted(overrides):
             self._apply_one(var, segs, raw)
 
+    def _set_env(self, path: str, var: str, raw: str) -> Any:
+        value, numbers = _parse_env_value(raw, var)
+        self._env[path] = (var, raw)
+        for stale in [p for p in self._numbers if p == path or p.startswith(path + ":")]:
+            del self._numbers[stale]
+        self._numbers.update({_join(path, sub): text for sub, text in numbers.items() if sub})
+        return value
+
     def _apply_one(self, var: str, segs: list[str], raw: str) -> None:
         node: Any = self.data
         path = ""
         for i, seg in enumerate(segs):
             last = i == len(segs) - 1
             if isinstance(node, dict):
-                key = next((k for k in node if k.lower() == seg), seg)
+                key = seg if seg in node else next((k for k in node if k.lower() == seg), seg)
                 if last:
-                    node[key] = _parse_env_value(raw, var)
-                    self._env[_join(path, key)] = (var, raw)
+                    node[key] = self._set_env(_join(path, key), var, raw)
                     return
                 if node.get(key) is None:
                     nxt = segs[i + 1]
@@ -491,8 +512,7 @@ class Config:
                         key=path,
                     )
                 if last:
-                    node[int(seg)] = _parse_env_value(raw, var)
-                    self._env[_join(path, seg)] = (var, raw)
+                    node[int(seg)] = self._set_env(_join(path, seg), var, raw)
                     return
                 node, path = node[int(seg)], _join(path, seg)
             else:
@@ -593,7 +613,9 @@ def _read_file(path: Path) -> tuple[Config, ConfigError | None]:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"the document must be a mapping of keys, got {_describe(data)}", file=origin, line=1)
-    cfg = Config(data, path, lines=builder.lines, key_lines=builder.key_lines, problems=builder.problems)
+    cfg = Config(
+        data, path, lines=builder.lines, key_lines=builder.key_lines, numbers=builder.numbers, problems=builder.problems
+    )
     secret_error = None
     secrets = _secret_paths(data)
     mode = stat.S_IMODE(st.st_mode)

@@ -539,3 +539,14 @@ def test_control_character_names_its_line(tmp_path, env):
     with pytest.raises(ConfigError) as exc:
         load(tmp_path, env, "refresh: 2s\nbell: tr\x08ue\n")
     assert exc.value.line == 2 and "#x0008" in exc.value.message
+
+
+def test_numbers_read_as_strings_keep_their_source_text(tmp_path, env):
+    path = write(tmp_path, "ssh:\n  hosts:\n    - {name: a, password: 1.10, passphrase: 0x1F}\n")
+    cfg = load_config(path, env=env)
+    assert cfg.get_string("ssh:hosts:0:password") == "1.10"
+    assert cfg.get_string("ssh:hosts:0:passphrase") == "0x1F"
+    assert cfg.get_int("ssh:hosts:0:passphrase") == 31
+    over = load_config(path, env={**env, "MEGAM_SSH__HOSTS": "[{name: a, password: 2.50}]"})
+    assert over.get_string("ssh:hosts:0:password") == "2.50"  # the override's text, not the file's
+    assert over.get_string("ssh:hosts:0:passphrase", None) is None
