@@ -280,7 +280,7 @@ class _Builder:
                 values["name"] = values["name"] or values["address"]
                 values["address"] = values["address"] or values["name"]
             if not values["name"]:
-                self.fail(item, "missing required key: name")
+                self.fail(item, "missing required key: name" + (" (or address)" if "address" in schema.fields else ""))
                 continue
             if values["name"] in seen:
                 first = self.cfg.origin(seen[values["name"]])[1]
