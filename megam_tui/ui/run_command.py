@@ -103,6 +103,7 @@ class RunCommandScreen(ModalScreen[None]):
         self._seen: dict[int, int] = {}  # job id -> output lines consumed
         self._pending: list[Text] = []
         self._cancelled: set[str] = set()  # hosts whose job was cancelled
+        self._flush_timer: Any = None  # a one-shot timer while lines wait (batches ~50 ms)
         self._hist_pos = len(self.history)
         self._styles = {h: _HOST_STYLES[i % len(_HOST_STYLES)] for i, h in enumerate(self.hosts)}
 
@@ -117,7 +118,8 @@ class RunCommandScreen(ModalScreen[None]):
             yield Static(Text("not started", style="dim"), id="run-status")
 
     def on_mount(self) -> None:
-        self.set_interval(0.05, self._flush)
+        if self._pending:
+            self._flush_timer = self.set_timer(0.05, self._flush)
         self.query_one("#run-input", Input).focus()
 
     # ------------------------------------------------------------------ state
@@ -157,7 +159,7 @@ class RunCommandScreen(ModalScreen[None]):
         self._jobs.clear()
         self._cancelled.clear()
         self.status = {h: Text("running…", style="cyan") for h in self.hosts}
-        self._pending.append(Text(f"$ {command}", style="bold"))
+        self._queue(Text(f"$ {command}", style="bold"))
         if not self.history or self.history[-1] != command:
             self.history.append(command)
         self._hist_pos = len(self.history)
@@ -180,19 +182,19 @@ class RunCommandScreen(ModalScreen[None]):
             cancelled = o.host in self._cancelled
             if o.error:
                 st = Text("cancelled" if cancelled else "error", style="yellow" if cancelled else "bold red")
-                self._pending.append(Text.assemble(prefix, (clean(o.error), "bold red")))
+                self._queue(Text.assemble(prefix, (clean(o.error), "bold red")))
             elif o.exit_code == -1 and cancelled:
                 st = Text("cancelled", style="yellow")
-                self._pending.append(Text.assemble(prefix, ("cancelled", "yellow")))
+                self._queue(Text.assemble(prefix, ("cancelled", "yellow")))
             else:
                 code = o.exit_code if o.exit_code is not None else -1
                 st = Text(f"exit {code}", style="green" if code == 0 else "bold red")
-                self._pending.append(Text.assemble(prefix, (f"exit {code}", st.style)))
+                self._queue(Text.assemble(prefix, (f"exit {code}", st.style)))
             self.status[o.host] = st
             self._render_status()
             return
         style = "red" if o.stream == "stderr" else ""
-        self._pending.append(Text.assemble(prefix, (clean(o.line), style)))
+        self._queue(Text.assemble(prefix, (clean(o.line), style)))
 
     def feed_job(self, job: Any) -> None:
         """New output lines of one of this run's jobs (idempotent; call on every change)."""
@@ -213,7 +215,13 @@ class RunCommandScreen(ModalScreen[None]):
         if job.done and job.target not in self.finished:
             self.add_output(CommandOutput(job.target, done=True, error=job.error or job.state))
 
+    def _queue(self, line: Text) -> None:
+        self._pending.append(line)
+        if self._flush_timer is None and self.is_mounted:
+            self._flush_timer = self.set_timer(0.05, self._flush)
+
     def _flush(self) -> None:
+        self._flush_timer = None
         if not self._pending:
             return
         pending, self._pending = self._pending, []
