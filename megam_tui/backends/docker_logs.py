@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from megam_tui.backends.base import StreamThread
+from megam_tui.backends.base import BackendError, StreamThread
 from megam_tui.backends.docker_client import make_client, reason
 from megam_tui.backends.docker_parse import parse_iso
 from megam_tui.settings import EngineSpec
@@ -38,6 +38,8 @@ _CTRL = re.compile(r"[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f]")
 
 def clean_line(text: str, keep_colours: bool = True) -> str:
     """Remove cursor/screen controls; keep printable text literally (markup stays text)."""
+    if text.isprintable():
+        return text
     if "\r" in text:
         # a terminal would overwrite: keep what is visible last
         parts = [p for p in text.split("\r") if p]
@@ -76,8 +78,26 @@ class LineSplitter:
 _TS = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) ")
 
 
+_SECOND_CACHE: dict[str, float | None] = {}
+
+
 def split_timestamp(line: str) -> tuple[float | None, str, str]:
     """"2026-...Z text" -> (unix seconds, raw ts, text)."""
+    # fast path: docker's RFC3339Nano UTC form "2026-11-25T19:50:32.603095628Z "
+    sp = line.find(" ", 19, 40)
+    if sp > 0 and line[sp - 1] == "Z" and line[10:11] == "T":
+        raw = line[:sp]
+        base = _SECOND_CACHE.get(raw[:19], -1.0)
+        if base == -1.0:
+            if len(_SECOND_CACHE) > 4096:
+                _SECOND_CACHE.clear()
+            base = _SECOND_CACHE[raw[:19]] = parse_iso(raw[:19] + "Z")
+        if base is not None:
+            frac = raw[19:-1]
+            try:
+                return base + (float(frac) if frac.startswith(".") and len(frac) > 1 else 0.0), raw, line[sp + 1 :]
+            except ValueError:
+                pass
     m = _TS.match(line)
     if not m:
         return None, "", line
@@ -134,26 +154,28 @@ class LogFollower(StreamThread):
     def run_once(self) -> None:
         client = make_client(self.spec, timeout=self.spec.timeout)
         try:
-            kwargs: dict[str, Any] = {"stream": True, "follow": True, "timestamps": True}
+            tty = bool((client.inspect_container(self.cid).get("Config") or {}).get("Tty"))
+            params: dict[str, Any] = {"stdout": 1, "stderr": 1, "follow": 1, "timestamps": 1}
             if self._last_ts is None:
-                kwargs["tail"] = self.tail
+                params["tail"] = str(self.tail)
             else:
-                kwargs["since"] = int(self._last_ts)  # whole seconds: duplicates dropped below
-            stream = client.logs(self.cid, **kwargs)
-            self._stream = stream
-            splitter = LineSplitter()
+                params["since"] = str(int(self._last_ts))  # whole seconds: duplicates dropped below
+            # requests' own API on the APIClient session: connect bounded, reads unbounded (a
+            # quiet container is not an error); stop() closes the response from another thread.
+            url = f"{client.base_url}/v{client.api_version}/containers/{self.cid}/logs"
+            resp = client.get(url, params=params, stream=True, timeout=(self.spec.timeout, None))
+            if resp.status_code >= 400:
+                try:
+                    msg = resp.json().get("message", resp.reason)
+                except ValueError:
+                    msg = resp.reason
+                raise BackendError(f"logs: {msg}")
+            self._stream = resp
             try:
-                for chunk in stream:
-                    if self.stopping:
-                        return
-                    self._lines(splitter.feed(chunk))
-                self._lines(splitter.flush())
+                self._pump(resp, tty)
             finally:
                 self._stream = None
-                try:
-                    stream.close()
-                except Exception:  # noqa: BLE001
-                    pass
+                resp.close()
             if self.stopping:
                 return
             # the stream ended: the container stopped (or the engine went away)
@@ -167,6 +189,37 @@ class LogFollower(StreamThread):
                         break
         finally:
             client.close()
+
+    def _pump(self, resp: Any, tty: bool) -> None:
+        """Read big blocks; demultiplex docker's 8-byte-header frames (non-TTY) ourselves."""
+        fp = getattr(resp.raw, "_fp", None)
+        read = getattr(fp, "read1", None) or (lambda n: resp.raw.read(n, decode_content=False))
+        splitter = LineSplitter()
+        buf = b""
+        while not self.stopping:
+            try:
+                data = read(65536)
+            except (OSError, ValueError, AttributeError):
+                if self.stopping:
+                    return
+                raise
+            if not data:
+                break
+            if tty:
+                self._lines(splitter.feed(data))
+                continue
+            buf = buf + data if buf else data
+            pos, n, parts = 0, len(buf), []
+            while n - pos >= 8:
+                size = int.from_bytes(buf[pos + 4 : pos + 8], "big")
+                if n - pos - 8 < size:
+                    break
+                parts.append(buf[pos + 8 : pos + 8 + size])
+                pos += 8 + size
+            buf = buf[pos:]
+            if parts:
+                self._lines(splitter.feed(b"".join(parts)))
+        self._lines(splitter.flush())
 
     def _lines(self, lines: list[str]) -> None:
         out = []
