@@ -143,9 +143,10 @@ class LibvirtLayer:
     def list_domains(self, hv_name: str, timeout: float | None = None) -> list[Domain]:
         """Every domain of one hypervisor with state, vCPUs, memory, CPU %, uptime."""
         hv = self.hypervisor(hv_name)
-        deadline = time.monotonic() + (hv.timeout if timeout is None else timeout)
+        budget = hv.timeout if timeout is None else timeout
+        deadline = time.monotonic() + budget
         try:
-            names, stats = vp.split_listing(self.virsh_ok(hv, [vp.LISTING_COMMAND], _left(deadline)))
+            names, stats = vp.split_listing(self.virsh_ok(hv, [vp.LISTING_COMMAND], budget))
         except ValueError as exc:
             raise BackendError(str(exc)) from None
         now_ns = time.monotonic_ns()

@@ -9,6 +9,10 @@
 #   libvirt.sh status          exit 0 iff libvirtd answers and both domains exist
 #   libvirt.sh stop-libvirtd   stop only libvirtd (by PID; running domains keep running)
 #   libvirt.sh start-libvirtd  start libvirtd again (if this script's instance is not running)
+#   libvirt.sh freeze-libvirtd SIGSTOP this script's libvirtd (a hung daemon: calls time out)
+#   libvirt.sh thaw-libvirtd   SIGCONT it
+# Note: the domains have no disk and no guest OS, so they ignore ACPI `shutdown`/`reboot`
+# requests (libvirt accepts them; the state does not change). `destroy` works.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 DIR="$TESTBED/libvirt"
@@ -157,11 +161,18 @@ cmd_stop_libvirtd() {
     stop_pidfile "$DIR/libvirtd.pid"
 }
 
+signal_libvirtd() {
+    pid_alive "$DIR/libvirtd.pid" || die "libvirtd was not started by this script"
+    kill "-$1" "$(cat "$DIR/libvirtd.pid")"
+}
+
 case ${1:-} in
     up) cmd_up ;;
     down) cmd_down ;;
     status) cmd_status ;;
     stop-libvirtd) cmd_stop_libvirtd ;;
     start-libvirtd) start_virtlogd; start_libvirtd ;;
-    *) die "usage: $0 up|down|status|stop-libvirtd|start-libvirtd" ;;
+    freeze-libvirtd) signal_libvirtd STOP ;;
+    thaw-libvirtd) signal_libvirtd CONT ;;
+    *) die "usage: $0 up|down|status|stop-libvirtd|start-libvirtd|freeze-libvirtd|thaw-libvirtd" ;;
 esac

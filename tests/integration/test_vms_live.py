@@ -150,3 +150,31 @@ def test_libvirtd_stopped_is_reported_and_recovers_by_itself(live):
     assert up.name == "local"
     _, snap = got.wait_for(lambda o: isinstance(o, DomainsSnapshot), 5)
     assert {d.name for d in snap.domains} >= {"megam-vm1", "megam-vm2"}
+
+
+def test_hung_libvirtd_times_out_alone_and_recovers():
+    """SIGSTOP'd libvirtd: every call hits its deadline; summary and stop() stay bounded."""
+    testbed.testbed_fragment("libvirt")
+    testbed.testbed_up("libvirt")
+    layer = LibvirtLayer(Settings(refresh=30, libvirt_hypervisors=(HypervisorSpec("local", uri=URI, timeout=2),)))
+    got = Collector()
+    layer.start(got)
+    try:
+        got.wait_for(lambda o: isinstance(o, DomainsSnapshot), 10)
+        got.mark()
+        subprocess.run(["bash", str(SCRIPT), "freeze-libvirtd"], check=True, timeout=30, capture_output=True)
+        t0 = time.monotonic()
+        s = layer.summary(2)
+        assert time.monotonic() - t0 < 2 + 1.5
+        assert s["ok"] is False and "no answer within 2s" in s["error"]
+        layer.refresh()
+        _, down = got.wait_for(lambda o: isinstance(o, BackendState) and not o.ok, 6)
+        assert down.error == "hypervisor local unreachable: virsh: no answer within 2s"
+        t0 = time.monotonic()
+        layer.stop()  # a poll may be blocked in virsh right now: stop() must not wait for it
+        assert time.monotonic() - t0 < 1.0
+    finally:
+        subprocess.run(["bash", str(SCRIPT), "thaw-libvirtd"], check=True, timeout=30, capture_output=True)
+        layer.stop()
+    layer2 = LibvirtLayer(Settings(libvirt_hypervisors=(HypervisorSpec("local", uri=URI, timeout=5),)))
+    assert layer2.summary(5)["ok"] is True
