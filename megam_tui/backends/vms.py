@@ -77,10 +77,17 @@ def is_unreachable(res: CommandResult) -> bool:
     return any(h in text for h in _UNREACHABLE_HINTS)
 
 
-def remote_command(argv: Sequence[str], timeout: float) -> str:
-    """The shell line for an SSH host: every argv item shlex.quote'd, bounded by timeout(1)."""
+def remote_command(argv: Sequence[str], timeout: float, suffix: str = "") -> str:
+    """The shell line for an SSH host: every argv item shlex.quote'd, bounded by timeout(1).
+
+    `suffix` (constant shell text, never built from names) runs afterwards; the line's
+    exit status stays virsh's.
+    """
     secs = max(1, int(timeout + 0.999))
-    return "LC_ALL=C timeout -k 1 " + str(secs) + " " + " ".join(shlex.quote(a) for a in argv)
+    line = "LC_ALL=C timeout -k 1 " + str(secs) + " " + " ".join(shlex.quote(a) for a in argv)
+    if suffix:
+        line += "; r=$?; " + suffix + "; exit $r"
+    return line
 
 
 class LibvirtLayer:
@@ -111,7 +118,9 @@ class LibvirtLayer:
         except KeyError:
             raise BackendError(f"unknown hypervisor {name!r}") from None
 
-    def virsh(self, hv: HypervisorSpec, args: Sequence[str], timeout: float | None = None) -> CommandResult:
+    def virsh(
+        self, hv: HypervisorSpec, args: Sequence[str], timeout: float | None = None, *, remote_suffix: str = ""
+    ) -> CommandResult:
         """Run `virsh -c URI ARGS...` (locally or on hv.host); return the raw result.
 
         Raises Unreachable (hypervisor / host did not answer, deadline hit) or
@@ -123,7 +132,7 @@ class LibvirtLayer:
             return run_argv(argv, t, env={**os.environ, "LC_ALL": "C"})
         if self.ssh is None:
             raise Unreachable(f"needs SSH host {hv.host!r} but the SSH layer is not available")
-        res = self.ssh.run(hv.host, remote_command(argv, t), timeout=t + 2)
+        res = self.ssh.run(hv.host, remote_command(argv, t, remote_suffix), timeout=t + 2)
         rc = getattr(res, "returncode", getattr(res, "exit_code", None))
         if rc == 124:
             raise CallTimeout(f"virsh on {hv.host}: no answer within {t:g}s")
@@ -131,9 +140,11 @@ class LibvirtLayer:
             raise BackendError(f"virsh: command not found on {hv.host}")
         return CommandResult(tuple(argv), -1 if rc is None else rc, res.stdout or "", res.stderr or "", 0.0)
 
-    def virsh_ok(self, hv: HypervisorSpec, args: Sequence[str], timeout: float | None = None) -> str:
+    def virsh_ok(
+        self, hv: HypervisorSpec, args: Sequence[str], timeout: float | None = None, *, remote_suffix: str = ""
+    ) -> str:
         """Like virsh() but a non-zero exit raises (Unreachable when libvirtd is gone)."""
-        res = self.virsh(hv, args, timeout)
+        res = self.virsh(hv, args, timeout, remote_suffix=remote_suffix)
         if res.returncode != 0:
             cls = Unreachable if is_unreachable(res) else BackendError
             raise cls(virsh_error(res))
@@ -145,11 +156,18 @@ class LibvirtLayer:
         hv = self.hypervisor(hv_name)
         budget = hv.timeout if timeout is None else timeout
         deadline = time.monotonic() + budget
+        remote_proc = hv.host is not None and hv.uri in LOCAL_SYSTEM_URIS
+        suffix = vp.REMOTE_PROC_SCRIPT if remote_proc else ""
+        out = self.virsh_ok(hv, [vp.LISTING_COMMAND], budget, remote_suffix=suffix)
+        proc = None
+        if remote_proc:
+            out, proc = vp.split_proc(out)
         try:
-            names, stats = vp.split_listing(self.virsh_ok(hv, [vp.LISTING_COMMAND], budget))
+            names, stats = vp.split_listing(out)
         except ValueError as exc:
             raise BackendError(str(exc)) from None
-        now_ns = time.monotonic_ns()
+        # CPU % over the host's own clock when it told us (no SSH latency in the delta)
+        now_ns = proc.now_ns if proc is not None else time.monotonic_ns()
         domains = []
         for name in names:
             st = stats.get(name)
@@ -157,7 +175,14 @@ class LibvirtLayer:
                 st = self._dominfo_stats(hv, name, _left(deadline))
                 if st is None:
                     continue  # gone again
-            domains.append(self._domain(hv, name, st, now_ns))
+            if proc is not None:
+                uptime = proc.uptimes.get(name)
+            elif _is_local_system(hv):
+                started = self._local_start_time(hv, name)
+                uptime = None if started is None else max(0.0, time.time() - started)
+            else:
+                uptime = None
+            domains.append(self._domain(hv, name, st, now_ns, uptime))
         with self._lock:
             live = {(hv.name, d.name) for d in domains}
             for key in [k for k in self._prev_cpu if k[0] == hv.name and k not in live]:
@@ -179,7 +204,10 @@ class LibvirtLayer:
             st["balloon.current"] = str(mem)
         return st
 
-    def _domain(self, hv: HypervisorSpec, name: str, st: dict[str, str], now_ns: int) -> Domain:
+    def _domain(
+        self, hv: HypervisorSpec, name: str, st: dict[str, str], now_ns: int, uptime: float | None = None
+    ) -> Domain:
+        """`uptime`: seconds the domain's qemu has run, when the host's /proc told us."""
         state = vp.state_name(st)
         vcpus = vp.stat_int(st, "vcpu.current") or vp.stat_int(st, "vcpu.maximum")
         mem = vp.stat_int(st, "balloon.current") or vp.stat_int(st, "balloon.maximum")
@@ -198,12 +226,10 @@ class LibvirtLayer:
             if not active:
                 self._seen_started.pop(key, None)
             seen = self._seen_started.get(key)
-        uptime = None
-        if active:
-            started = self._local_start_time(hv, name) if _is_local_system(hv) else None
-            started = started or seen
-            if started is not None:
-                uptime = max(0.0, time.time() - started)
+        if not active:
+            uptime = None
+        elif uptime is None and seen is not None:
+            uptime = max(0.0, time.time() - seen)
         return Domain(
             name=name,
             hypervisor=hv.name,

@@ -190,3 +190,46 @@ def boot_time(proc_stat_text: str) -> float | None:
             except (IndexError, ValueError):
                 return None
     return None
+
+
+PROC_MARK = "megam-proc"
+# Appended (after `;`) to the remote listing on a qemu:///system host: the host's clock,
+# boot time, clock ticks and the /proc/PID/stat line of each domain's qemu (uptime, and a
+# CPU % measured on the host's own clock). Constant text: no name or config value in it.
+REMOTE_PROC_SCRIPT = (
+    f"echo {PROC_MARK}; date +%s%N; grep '^btime ' /proc/stat; getconf CLK_TCK; "
+    "for f in /run/libvirt/qemu/*.pid; do [ -r \"$f\" ] || continue; p=$(cat \"$f\"); "
+    "n=${f##*/}; printf '%s\\t%s\\n' \"${n%.pid}\" \"$(cat \"/proc/$p/stat\" 2>/dev/null)\"; done"
+)
+
+
+@dataclass(frozen=True)
+class HostProc:
+    now_ns: int  # the host's wall clock when the listing finished
+    uptimes: dict[str, float]  # domain name -> seconds its qemu process has run
+
+
+def split_proc(text: str) -> tuple[str, HostProc | None]:
+    """Split REMOTE_PROC_SCRIPT's section off a remote listing's stdout."""
+    lines = text.splitlines()
+    try:
+        cut = lines.index(PROC_MARK)
+    except ValueError:
+        return text, None
+    head = "\n".join(lines[:cut]) + "\n"
+    rest = lines[cut + 1 :]
+    try:
+        now_ns = int(rest[0])
+        btime = boot_time(rest[1])
+        ticks_per_s = int(rest[2])
+    except (IndexError, ValueError):
+        return head, None
+    if btime is None or ticks_per_s <= 0:
+        return head, None
+    uptimes = {}
+    for line in rest[3:]:
+        name, sep, stat = line.partition("\t")
+        start = proc_starttime_ticks(stat) if sep else None
+        if start is not None:
+            uptimes[name] = max(0.0, now_ns / 1e9 - (btime + start / ticks_per_s))
+    return head, HostProc(now_ns, uptimes)

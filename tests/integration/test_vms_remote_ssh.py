@@ -17,6 +17,7 @@ from megam_tui.backends.ssh import SshLayer
 from megam_tui.backends.vms import DomainsSnapshot, LibvirtLayer
 from megam_tui.config import load_settings
 from megam_tui.models import Event
+from megam_tui.settings import HypervisorSpec, Settings
 from tests.integration import conftest as testbed
 from tests.integration.test_vms_actions import define_domain, state, undefine_domain, virsh
 from tests.integration.test_vms_live import Collector, domain_state
@@ -57,8 +58,17 @@ def layers(tmp_path):
 
 def test_remote_listing_and_unreachable_host(layers):
     vms, _ = layers
-    states = {d.name: d.state for d in vms.list_domains("kvm-node1")}
-    assert states["megam-vm1"] == "running" and states["megam-vm2"] == "shut off"
+    remote = {d.name: d for d in vms.list_domains("kvm-node1")}
+    assert remote["megam-vm1"].state == "running" and remote["megam-vm2"].state == "shut off"
+    # uptime from the host's /proc (same machine here, so it matches the local figure)
+    local = LibvirtLayer(Settings(libvirt_hypervisors=(HypervisorSpec("local"),)))
+    [vm1] = [d for d in local.list_domains("local") if d.name == "megam-vm1"]
+    assert remote["megam-vm1"].uptime_s is not None and vm1.uptime_s is not None
+    assert abs(remote["megam-vm1"].uptime_s - vm1.uptime_s) < 5
+    assert remote["megam-vm2"].uptime_s is None
+    time.sleep(0.5)
+    again = {d.name: d for d in vms.list_domains("kvm-node1")}
+    assert again["megam-vm1"].cpu_pct is not None and 0 <= again["megam-vm1"].cpu_pct <= 100
     s = vms.summary(5)
     by_name = {h["name"]: h for h in s["hypervisors"]}
     assert by_name["kvm-node1"]["ok"] is True

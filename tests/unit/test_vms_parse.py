@@ -130,3 +130,22 @@ def test_split_listing_without_marker_is_an_error():
 
 def test_listing_command_holds_no_shell_or_names():
     assert vp.LISTING_COMMAND.startswith("list --all --name; echo megam-split; domstats --raw")
+
+
+def test_split_proc_recorded_remote_section():
+    text = "megam-vm1\n\nmegam-split\n" + fixture("remote_proc_section.txt")
+    head, proc = vp.split_proc(text)
+    assert head == "megam-vm1\n\nmegam-split\n"
+    assert proc is not None and proc.now_ns == 1795637285894261199
+    vm1_stat = fixture("remote_proc_section.txt").splitlines()[5].split("\t")[1]
+    start = 1795635687 + vp.proc_starttime_ticks(vm1_stat) / 100  # btime + starttime ticks / CLK_TCK
+    assert proc.uptimes["megam-vm1"] == pytest.approx(1795637285.894261199 - start)
+    assert 200 < proc.uptimes["megam-vm1"] < 250
+
+
+def test_split_proc_absent_or_garbled():
+    assert vp.split_proc("a\nb\n") == ("a\nb\n", None)
+    head, proc = vp.split_proc("a\nmegam-proc\nnot-a-number\n")
+    assert head == "a\n" and proc is None
+    head, proc = vp.split_proc("a\nmegam-proc\n5000000000\nbtime 1\n100\nvm\tgarbage\nvm2\n")
+    assert proc is not None and proc.uptimes == {}
