@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from megam_tui.backends.ssh import SshLayer
-from megam_tui.backends.vms import DomainsSnapshot, LibvirtLayer
+from megam_tui.backends.vms import LibvirtLayer
 from megam_tui.config import load_settings
 from megam_tui.models import Event
 from megam_tui.settings import HypervisorSpec, Settings
