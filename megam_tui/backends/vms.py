@@ -38,7 +38,6 @@ EmitFn = Callable[[object], None]
 VIRSH = "virsh"
 QEMU_RUN_DIR = Path("/run/libvirt/qemu")  # pid files of qemu:///system domains
 LOCAL_SYSTEM_URIS = ("qemu:///system", "qemu+unix:///system")
-# Words in virsh's stderr meaning "libvirtd did not answer" (vs. an error about one domain).
 RETRY_UNREACHABLE = 2.0  # seconds between polls of a hypervisor that did not answer
 # lifecycle event kind -> the state the domain is in afterwards
 EVENT_STATES = {
@@ -50,6 +49,7 @@ EVENT_STATES = {
     "pmsuspended": "pmsuspended",
 }
 INACTIVE_STATES = ("shut off", "crashed", "no state", "unknown")
+# Words in virsh's stderr meaning "libvirtd did not answer" (vs. an error about one domain).
 _UNREACHABLE_HINTS = ("failed to connect", "disconnected from", "client socket is closed", "cannot recv data")
 
 
@@ -105,7 +105,7 @@ class LibvirtLayer:
         self._seen_started: dict[tuple[str, str], float] = {}
         self._emit: EmitFn | None = None
         self._pollers: dict[str, Poller] = {}
-        self._streams: dict[str, VirshEventStream] = {}
+        self._streams: dict[str, VirshEventStream | SshVirshEventStream] = {}
         self._reachable: dict[str, bool] = {}  # last reported reachability per hypervisor
         self._last: dict[str, tuple[Domain, ...]] = {}  # last snapshot sent per hypervisor
         self._event_seq: dict[str, int] = {}  # events seen per hypervisor (stale-poll check)
@@ -263,7 +263,8 @@ class LibvirtLayer:
 
     # ------------------------------------------------------------ live updates
     def start(self, emit: EmitFn) -> None:
-        """Per hypervisor: a poller (settings.refresh) and, for local ones, an event stream."""
+        """Per hypervisor: a poller (settings.refresh) and a `virsh event` stream (local, or
+        over SshLayer.stream for hypervisors on an SSH host)."""
         if self._pollers:
             return
         self._emit = emit
