@@ -109,7 +109,13 @@ def child_app(out: str, stop_file: str, refresh: float) -> None:
             orig(obj)
             if isinstance(obj, ContainerUpdate) and obj.event_time:
                 ev, name, state = obj.event_time, obj.container.name, obj.container.state
-                pane.call_after_refresh(lambda: fh.write(json.dumps({"lat": time.time() - ev, "name": name, "state": state}) + "\n"))
+                rec = {"recv": obj.received - ev, "applied": time.time() - ev, "name": name, "state": state}
+
+                def shown() -> None:
+                    rec["lat"] = time.time() - ev
+                    fh.write(json.dumps(rec) + "\n")
+
+                pane.table.call_after_refresh(shown)
 
         pane.apply = apply
 

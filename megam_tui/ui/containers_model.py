@@ -37,6 +37,33 @@ class GroupRow:
         return f"group:{self.project}"
 
 
+def _moved(old: float | None, new: float | None, abs_min: float, rel: float) -> bool:
+    if (old is None) != (new is None):
+        return True
+    if old is None or new is None:
+        return False
+    return abs(new - old) >= max(abs_min, rel * abs(old))
+
+
+def significant(old: ContainerStats | None, new: ContainerStats) -> bool:
+    """Whether the displayed stats should change (hysteresis: no redraw for noise).
+
+    CPU moves by >= 0.5 points or 10 %, memory by >= 1 %, IO rates by >= 10 %
+    (or start/stop being zero). The sparkline history always gets every sample.
+    """
+    if old is None:
+        return True
+    return (
+        _moved(old.cpu_pct, new.cpu_pct, 0.5, 0.10)
+        or _moved(None if old.mem_bytes is None else float(old.mem_bytes), None if new.mem_bytes is None else float(new.mem_bytes), 1.0, 0.01)
+        or old.mem_limit != new.mem_limit
+        or _moved(old.net_rx_bps, new.net_rx_bps, 1.0, 0.10)
+        or _moved(old.net_tx_bps, new.net_tx_bps, 1.0, 0.10)
+        or _moved(old.blk_read_bps, new.blk_read_bps, 1.0, 0.10)
+        or _moved(old.blk_write_bps, new.blk_write_bps, 1.0, 0.10)
+    )
+
+
 class ContainersModel:
     def __init__(self) -> None:
         self.containers: dict[str, Container] = {}
@@ -86,12 +113,13 @@ class ContainersModel:
                 key = container_key(obj.engine, st.id)
                 if key not in self.containers:
                     continue
-                self.stats[key] = st
                 if st.cpu_pct is not None:
                     self.cpu_hist.setdefault(key, collections.deque(maxlen=HISTORY)).append(st.cpu_pct)
                 if st.mem_bytes is not None:
                     self.mem_hist.setdefault(key, collections.deque(maxlen=HISTORY)).append(float(st.mem_bytes))
-                changed.add(key)
+                if significant(self.stats.get(key), st):
+                    self.stats[key] = st
+                    changed.add(key)
             if self.sort_column in ("cpu", "mem", "mem_pct", "net", "blk"):
                 return {"*"}
             return changed
