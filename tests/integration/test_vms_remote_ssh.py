@@ -108,6 +108,8 @@ def test_remote_event_stream_sees_an_outside_destroy_and_stops_cleanly(layers):
         vms.start(got)
         got.wait_for(lambda o: domain_state(o, name) == "running", 10)
         time.sleep(0.5)  # let the remote `virsh event` register before acting
+        remote_pids = ssh_virsh_event_pids()
+        assert remote_pids, "no virsh event process under sshd"
         got.mark()
         virsh("destroy", "--domain", name)
         t_off = time.monotonic()
@@ -121,9 +123,28 @@ def test_remote_event_stream_sees_an_outside_destroy_and_stops_cleanly(layers):
         undefine_domain(name)
     # the remote virsh event process is gone once the channel is closed
     end = time.monotonic() + 5
-    while time.monotonic() < end:
-        res = subprocess.run(["pgrep", "-f", "virsh -c qemu:///system event --all --loop"], capture_output=True)
-        if res.returncode != 0:
-            break
+    while time.monotonic() < end and any(Path(f"/proc/{p}").exists() for p in remote_pids):
         time.sleep(0.2)
-    assert res.returncode != 0, "a virsh event process outlived stop()"
+    assert not any(Path(f"/proc/{p}").exists() for p in remote_pids), "remote virsh event outlived stop()"
+
+
+def ssh_virsh_event_pids() -> list[int]:
+    """PIDs of `virsh ... event --loop` processes running under an sshd session (ours:
+    other tests may run local event streams at the same time)."""
+    res = subprocess.run(["pgrep", "-f", "virsh -c qemu:///system event --all --loop"], capture_output=True, text=True)
+    found = []
+    for pid in map(int, res.stdout.split()):
+        p = pid
+        for _ in range(10):
+            try:
+                ppid = int(Path(f"/proc/{p}/stat").read_text().rpartition(")")[2].split()[1])
+                cmd = Path(f"/proc/{ppid}/cmdline").read_bytes()
+            except (OSError, ValueError, IndexError):
+                break
+            if b"sshd" in cmd:
+                found.append(pid)
+                break
+            if ppid <= 1:
+                break
+            p = ppid
+    return found
