@@ -36,6 +36,7 @@ from megam_tui.backends.host import LOCAL_NAME, LocalHost
 from megam_tui.backends.ssh_conn import SshPool
 from megam_tui.backends.ssh_errors import SshTimeout, SshUnreachable, error_kind
 from megam_tui.backends.ssh_metrics import METRICS_COMMAND, RawSample, compute_metrics, parse_sample
+from megam_tui.backends.ssh_shell import SHELL_COMMAND, ResidentShell
 from megam_tui.models import BackendState, CommandOutput, Event, Host
 from megam_tui.settings import Settings
 
@@ -176,6 +177,9 @@ class SshLayer:
         self._prev: dict[str, RawSample] = {}
         self._prev_lock = threading.Lock()
         self._poller: _Poller | None = None
+        self._shells: dict[str, ResidentShell] = {}  # resident sh per host for the metrics probe
+        self._shell_locks: dict[str, threading.Lock] = {}
+        self._shells_lock = threading.Lock()
 
     # ---------------------------------------------------------- helpers
     def host_names(self) -> list[str]:
@@ -210,13 +214,19 @@ class SshLayer:
         raise AssertionError("unreachable")
 
     # ---------------------------------------------------------- public API
-    def run(self, host: str, command: str, timeout: float | None = None, *, force: bool = False) -> CommandResult:
-        """Run one remote shell command (caller-quoted) and collect its output."""
+    def run(
+        self, host: str, command: str, timeout: float | None = None, *, force: bool = False, kill: bool = True
+    ) -> CommandResult:
+        """Run one remote shell command (caller-quoted) and collect its output.
+
+        `kill=True` wraps it so that a deadline kills it on the host too (costs
+        a few extra processes there); `force=True` ignores the host's back-off.
+        """
         spec = self._spec(host)
         total = timeout if timeout is not None else spec.command_timeout
         start = time.monotonic()
         deadline = start + total
-        chan = self._open(host, kill_on_close(command), deadline, force)
+        chan = self._open(host, kill_on_close(command) if kill else command, deadline, force)
         out: dict[str, list[bytes]] = {"stdout": [], "stderr": []}
         size = {"stdout": 0, "stderr": 0}
 
@@ -269,12 +279,12 @@ class SshLayer:
             return Host(host, "", reachable=False, error=f"unknown ssh host {host!r}", error_kind="error")
         budget = (timeout if timeout is not None else spec.timeout) + PROBE_SLACK
         try:
-            res = self.run(host, METRICS_COMMAND, timeout=budget)
+            text = self._probe_text(host, budget)
         except BackendError as exc:
             return Host(spec.name, spec.address, spec.port, spec.user, False, str(exc), error_kind(exc))
         except Exception as exc:  # noqa: BLE001 - a probe never raises
             return Host(spec.name, spec.address, spec.port, spec.user, False, f"{host}: {exc}", "error")
-        sample = parse_sample(res.stdout)
+        sample = parse_sample(text)
         with self._prev_lock:
             prev = self._prev.get(host)
             if sample.uptime_s is not None:
@@ -282,6 +292,34 @@ class SshLayer:
         if prev is not None and sample.uptime_s is not None and prev.uptime_s is not None and sample.uptime_s < prev.uptime_s:
             prev = None  # the host rebooted
         return Host(spec.name, spec.address, spec.port, spec.user, True, None, None, compute_metrics(sample, prev))
+
+    def _probe_text(self, host: str, budget: float) -> str:
+        """METRICS_COMMAND's output, asked of the host's resident shell (opened on demand)."""
+        deadline = time.monotonic() + budget
+        with self._shells_lock:
+            lock = self._shell_locks.setdefault(host, threading.Lock())
+        if not lock.acquire(timeout=budget):
+            raise SshTimeout(f"{host}: the previous metrics probe is still running")
+        try:
+            shell = self._shells.get(host)
+            reused = shell is not None and shell.alive
+            if not reused:
+                if shell is not None:
+                    shell.close()
+                # builtins + a `timeout`-bounded df: nothing outlives the probe, no kill wrapper
+                shell = self._shells[host] = ResidentShell(host, self._open(host, SHELL_COMMAND, deadline, False))
+            try:
+                return shell.ask(METRICS_COMMAND, deadline)
+            except SshTimeout:
+                self._shells.pop(host, None)
+                if reused:  # a known-good shell went silent: the host may be dead, reconnect next time
+                    self.pool.drop(host)
+                raise
+            except BackendError:
+                self._shells.pop(host, None)
+                raise
+        finally:
+            lock.release()
 
     def probe_all(self, timeout: float | None = None) -> list[Host]:
         """Probe every configured host in parallel (plus local first). Never raises."""
@@ -341,6 +379,10 @@ class SshLayer:
         if poller is not None:
             poller.stop()
         self.pool.close_all()
+        with self._shells_lock:
+            shells, self._shells = list(self._shells.values()), {}
+        for sh in shells:
+            sh.close()
         if poller is not None:
             poller.join(1.0)
 

@@ -13,15 +13,18 @@ from dataclasses import dataclass, field
 
 from megam_tui.models import HostMetrics
 
-# Plain POSIX sh; every section is optional for the parser. df is bounded by
-# `timeout` where available (a hung NFS mount must not hang the probe).
+# Plain POSIX sh, shell builtins only except `timeout df` (process creation is
+# the dominant cost of a probe on small or sandboxed hosts). Every section is
+# optional for the parser. df is bounded by `timeout` where available (a hung
+# NFS mount must not hang the probe).
 METRICS_COMMAND = (
     "LC_ALL=C; export LC_ALL; "
-    "echo @uptime; cat /proc/uptime; "
-    "echo @loadavg; cat /proc/loadavg; "
-    "echo @stat; grep '^cpu ' /proc/stat; "
-    "echo @meminfo; grep -E '^(MemTotal|MemFree|MemAvailable|Buffers|Cached):' /proc/meminfo; "
-    "echo @netdev; cat /proc/net/dev; "
+    'p() { echo "@$1"; while IFS= read -r l || [ -n "$l" ]; do echo "$l"; done < "$2"; }; '
+    "p uptime /proc/uptime; p loadavg /proc/loadavg; "
+    'echo @stat; read -r l < /proc/stat; echo "$l"; '
+    "echo @meminfo; while read -r k v u; do case $k in "
+    'MemTotal:|MemFree:|MemAvailable:|Buffers:|Cached:) echo "$k $v $u";; esac; done < /proc/meminfo; '
+    "p netdev /proc/net/dev; "
     "echo @df; { if command -v timeout >/dev/null 2>&1; then timeout 2 df -P -k; else df -P -k; fi; } 2>/dev/null; "
     "echo @end"
 )

@@ -30,6 +30,9 @@ SSHD_FAULTS=(badauth:127.0.0.7 changedkey:127.0.0.8)
 SILENT_ADDR=127.0.0.6
 REFUSED_ADDR=127.0.0.5
 
+# listening ADDR : something accepts TCP connections on ADDR:$PORT
+listening() { bash -c "exec 3<>/dev/tcp/$1/$PORT" 2>/dev/null; }
+
 keygen() { [ -s "$1" ] || ssh-keygen -q -t ed25519 -N '' -C "$2" -f "$1" >/dev/null; }
 
 # sshd_conf NAME ADDR AUTHFILE : write the sshd config of one host, print its path.
@@ -38,7 +41,11 @@ sshd_conf() {
     mkdir -p "$h"
     keygen "$h/host_ed25519" "megam-testbed-$name"
     chmod 600 "$h/host_ed25519"
-    cat >"$h/sshd_config" <<EOF
+    # SetEnv SHLVL=1: bash (root's login shell) sources ~/.bashrc for commands run by
+    # sshd only when it is a top-level shell; this makes it level 2, so whatever the
+    # machine's root dotfiles start (pyenv rehash, ...) does not run for every session.
+    cat >"$h/sshd_config.new" <<EOF
+SetEnv SHLVL=1
 ListenAddress $addr:$PORT
 HostKey $h/host_ed25519
 PidFile $h/sshd.pid
@@ -53,6 +60,18 @@ MaxStartups 100:30:200
 PrintMotd no
 Subsystem sftp internal-sftp
 EOF
+    if cmp -s "$h/sshd_config.new" "$h/sshd_config"; then
+        rm -f "$h/sshd_config.new"
+    else
+        mv "$h/sshd_config.new" "$h/sshd_config"
+        # a running sshd re-reads its config on SIGHUP (open sessions are kept):
+        # it re-execs itself; wait until it listens again
+        if pid_alive "$h/sshd.pid"; then
+            kill -HUP "$(cat "$h/sshd.pid")"
+            sleep 0.2
+            wait_for 10 listening "$addr" >&2 || die "sshd $name did not come back after SIGHUP"
+        fi
+    fi
     echo "$h/sshd_config"
 }
 
@@ -61,7 +80,6 @@ start_sshd() {
     local name=$1 addr=$2 auth=$3 h="$DIR/hosts/$1" conf
     conf=$(sshd_conf "$name" "$addr" "$auth")
     pid_alive "$h/sshd.pid" && return 0
-    rm -f "$h/sshd.pid"
     /usr/sbin/sshd -f "$conf" -E "$h/sshd.log" || { tail -5 "$h/sshd.log" >&2; die "sshd $name did not start"; }
     wait_for 10 test -s "$h/sshd.pid" || die "sshd $name wrote no pidfile"
 }
@@ -79,7 +97,7 @@ s.listen(64)
 while True:
     time.sleep(3600)
 ' "$SILENT_ADDR" "$PORT"
-    wait_for 5 bash -c "exec 3<>/dev/tcp/$SILENT_ADDR/$PORT" || die "silent listener did not listen"
+    wait_for 5 listening "$SILENT_ADDR" || die "silent listener did not listen"
 }
 
 host_pub() { cut -d' ' -f1,2 "$DIR/hosts/$1/host_ed25519.pub"; }
