@@ -71,15 +71,26 @@ def dockerd_pids() -> list[int]:
     return [pid] + [c.pid for c in psutil.Process(pid).children() if "containerd" in c.name() and "shim" not in c.name()]
 
 
+class Disturbed(Exception):
+    """dockerd restarted or containers stopped during a window (another process touched the testbed)."""
+
+
+def running_count() -> int:
+    return len(docker("ps", "-q").split())
+
+
 def measure(window: float, tool_pid: int | None) -> tuple[float | None, float]:
     """CPU % of one core of the tool's tree and of dockerd over `window` seconds."""
     d = dockerd_pids()
+    n0 = running_count()
     tool = tree_pids(tool_pid) if tool_pid else []
     t0, d0, c0 = time.monotonic(), cpu_seconds(d), cpu_seconds(tool)
     time.sleep(window)
     tool = [p for p in (tree_pids(tool_pid) if tool_pid else []) if p in tool] or tool
     t1, d1, c1 = time.monotonic(), cpu_seconds(d), cpu_seconds(tool)
     dt = t1 - t0
+    if dockerd_pids()[:1] != d[:1] or running_count() < n0 - 5 or d1 < d0:
+        raise Disturbed("dockerd restarted or containers stopped during the window")
     return (100 * (c1 - c0) / dt if tool_pid else None), 100 * (d1 - d0) / dt
 
 
@@ -268,18 +279,28 @@ def main() -> int:
     running = len(docker("ps", "-q").split())
     print(f"{running} running containers; window {args.window:g}s each, refresh {args.refresh:g}s", file=sys.stderr)
 
+    def retrying(what, func):
+        for attempt in range(3):
+            try:
+                return func()
+            except Disturbed as exc:
+                print(f"{what}: {exc}; restoring the testbed and measuring again", file=sys.stderr)
+                subprocess.run(["bash", str(SCRIPT), "up"], check=True, env=dict(ENV, MEGAM_TESTBED_CONTAINERS=str(args.containers)))
+        raise SystemExit(f"{what}: the testbed kept being disturbed; no figures")
+
     rows = []
-    _, idle = measure(args.window, None)
+    _, idle = retrying("idle", lambda: measure(args.window, None))
     rows.append(("idle (baseline)", None, idle))
     print(f"idle: dockerd {idle:.2f}%", file=sys.stderr)
-    m = run_megam(args.window, args.refresh, args.events)
+    m = retrying("megam-tui", lambda: run_megam(args.window, args.refresh, args.events))
     rows.append(("megam-tui", m["cpu"], m["dockerd"]))
     print(f"megam-tui: {m['cpu']:.2f}% + dockerd {m['dockerd']:.2f}%", file=sys.stderr)
     if "glances" not in skip and shutil.which("glances"):
-        g = run_tool(["glances", "--stdout", "docker", "--time", str(int(args.refresh))], args.window, args.refresh)
+        g = retrying("glances", lambda: run_tool(["glances", "--stdout", "docker", "--time", str(int(args.refresh))], args.window, args.refresh))
         rows.append(("glances", *g))
+        print(f"glances: {g[0]}% + dockerd {g[1]:.2f}%", file=sys.stderr)
     if "docker-stats" not in skip:
-        d = run_tool(["docker", "stats", "--format", "{{.Name}} {{.CPUPerc}} {{.MemUsage}}"], args.window, args.refresh)
+        d = retrying("docker stats", lambda: run_tool(["docker", "stats", "--format", "{{.Name}} {{.CPUPerc}} {{.MemUsage}}"], args.window, args.refresh))
         rows.append(("docker stats", *d))
 
     print()
