@@ -214,7 +214,7 @@ class SshPool:
         start = time.monotonic()
         entry = self._entry(name)
         if not entry.lock.acquire(timeout=max(0.0, budget)):
-            raise SshTimeout(f"{name}: still connecting after {budget:g}s")
+            raise SshTimeout(f"{name}: still connecting after {round(budget, 1):g}s")
         try:
             c = entry.client
             if c is not None:
@@ -364,13 +364,13 @@ class SshPool:
                 # "Error reading SSH protocol banner", depending on a race.
                 if time.monotonic() - start >= budget * 0.9:
                     raise SshTimeout(
-                        f"{t.name} ({t.hostname}:{t.port}): TCP connected but no SSH banner within {budget:g}s"
+                        f"{t.name} ({t.hostname}:{t.port}): TCP connected but no SSH banner within {round(budget, 1):g}s"
                     ) from None
                 raise SshUnreachable(
                     f"{t.name} ({t.hostname}:{t.port}): connection closed before the SSH banner", "error"
                 ) from None
             if fired.is_set() and not isinstance(exc, (paramiko.BadHostKeyException, UnknownHostKey)):
-                raise SshTimeout(f"{t.name} ({t.hostname}:{t.port}): no answer within {budget:g}s ({stage})") from None
+                raise SshTimeout(f"{t.name} ({t.hostname}:{t.port}): no answer within {round(budget, 1):g}s ({stage})") from None
             raise classify(
                 exc,
                 host=t.name,

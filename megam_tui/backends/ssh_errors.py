@@ -66,7 +66,7 @@ def classify(
     if isinstance(exc, ConnectionRefusedError):
         return SshUnreachable(f"{where}: connection refused (is sshd running on port {port}?)", "refused")
     if isinstance(exc, (socket.timeout, TimeoutError)):
-        return SshTimeout(f"{where}: no answer within {timeout:g}s ({stage})")
+        return SshTimeout(f"{where}: no answer within {round(timeout, 1):g}s ({stage})")
     if isinstance(exc, paramiko.BadHostKeyException):
         fix = f"ssh-keygen -R '{khname}'" + (f" -f {known_hosts}" if known_hosts else "")
         return SshUnreachable(
@@ -89,7 +89,7 @@ def classify(
     if isinstance(exc, paramiko.SSHException):
         text = str(exc)
         if "banner" in text.lower():
-            return SshTimeout(f"{where}: TCP connected but no SSH banner within {timeout:g}s")
+            return SshTimeout(f"{where}: TCP connected but no SSH banner within {round(timeout, 1):g}s")
         if "not found in known_hosts" in text:
             return SshUnreachable(f"{where}: host key unknown; refused (trust it or set trust_on_first_use)", "unknown-hostkey")
         return SshUnreachable(f"{where}: ssh error: {text or type(exc).__name__}", "error")
@@ -97,7 +97,7 @@ def classify(
         if exc.errno in (errno.ECONNREFUSED,):
             return SshUnreachable(f"{where}: connection refused", "refused")
         if exc.errno in (errno.ETIMEDOUT,):
-            return SshTimeout(f"{where}: no answer within {timeout:g}s ({stage})")
+            return SshTimeout(f"{where}: no answer within {round(timeout, 1):g}s ({stage})")
         return SshUnreachable(f"{where}: {exc.strerror or exc}", "error")
     if isinstance(exc, EOFError):
         return SshUnreachable(f"{where}: connection closed by the server during {stage}", "error")

@@ -11,7 +11,7 @@
 # Hosts (all port 2222, user root, key auth only):
 #   node1..node3  127.0.0.2..4  good hosts, own host keys
 #   refused       127.0.0.5     nobody listens (connection refused at once)
-#   silent        127.0.0.6     a listener that never accepts: TCP connects, no SSH banner
+#   silent        127.0.0.6     TCP connects, no SSH banner ever (a silent listener)
 #   badauth       127.0.0.7     real sshd whose authorized_keys lacks our client key
 #   changedkey    127.0.0.8     real sshd whose known_hosts line holds a DIFFERENT key
 # State lives under $TESTBED/ssh: client key, known_hosts, an empty ssh_config, per-host
@@ -87,15 +87,22 @@ start_sshd() {
 start_silent() {
     local f="$DIR/silent.pid"
     pid_alive "$f" && return 0
-    # Listens and never accepts: the kernel completes TCP handshakes, no banner ever comes.
+    # TCP connects, the SSH banner never comes. It accepts (and silently drains) each
+    # connection: a listener that never accept()s fills its backlog after ~64 attempts
+    # and then drops SYNs, which is a different fault (TCP connect timeout).
     start_daemon "$f" "$DIR/silent.log" python3 -c '
-import socket, sys, time
+import socket, sys, threading
+def drain(c):
+    with c:
+        while c.recv(4096):
+            pass
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind((sys.argv[1], int(sys.argv[2])))
 s.listen(64)
 while True:
-    time.sleep(3600)
+    c, _ = s.accept()
+    threading.Thread(target=drain, args=(c,), daemon=True).start()
 ' "$SILENT_ADDR" "$PORT"
     wait_for 5 listening "$SILENT_ADDR" || die "silent listener did not listen"
 }
