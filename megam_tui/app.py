@@ -236,6 +236,8 @@ class MegamApp(App[int]):
                 frame.problem = f"{len(down)} of {len(mine)} unreachable: {names}"
         if old is None and st.ok:
             return
+        if getattr(self.layers.get(layer), "reports_reachability", False):
+            return  # the layer puts its own up/down events on the timeline
         if old is None or old.ok != st.ok:
             sev = "info" if st.ok else "error"
             msg = f"{st.name}: back" if st.ok else f"{st.name}: {st.error}"
