@@ -13,7 +13,7 @@ Public API (other layers depend on it; keep it stable):
         closes the channel and the remote command's process group is killed.
     layer.probe(host) -> models.Host      (one short /proc command, never raises)
     layer.summary(timeout) -> {"ok", "error", "hosts": [...]}   (never raises)
-    layer.start(emit) / layer.stop()     poller emitting Host, BackendState, Event
+    layer.start(emit) / layer.stop()     poller emitting Host (every probe) and BackendState (on change)
     layer.run_action("run", host, {"command": str, "timeout"?: float}, job) -> exit code
         job.emit() gets lines formatted by `format_output` (see `parse_output`).
 """
@@ -37,7 +37,7 @@ from megam_tui.backends.ssh_conn import SshPool
 from megam_tui.backends.ssh_errors import SshTimeout, SshUnreachable, error_kind
 from megam_tui.backends.ssh_metrics import METRICS_COMMAND, RawSample, compute_metrics, parse_sample
 from megam_tui.backends.ssh_shell import SHELL_COMMAND, ResidentShell
-from megam_tui.models import BackendState, CommandOutput, Event, Host
+from megam_tui.models import BackendState, CommandOutput, Host
 from megam_tui.settings import Settings
 
 MAX_RUN_OUTPUT = 32 * 1024 * 1024  # bytes kept per stream by run()
@@ -389,11 +389,12 @@ class SshLayer:
     # ---------------------------------------------------------- actions
     def run_action(self, action: str, target: str, params: dict[str, Any], job: Any) -> Any:
         if action == "run":
-            return self._run_command(target, str(params.get("command", "")), params.get("timeout"), job)
+            return self.run_command(target, str(params.get("command", "")), params.get("timeout"), job)
         raise BackendError(f"ssh: unknown action {action!r}")
 
     @mutating
-    def _run_command(self, host: str, command: str, timeout: Any, job: Any) -> int:
+    def run_command(self, host: str, command: str, timeout: Any, job: Any) -> int:
+        """The "run" action: stream `command` on `host` into job.emit(); returns the exit status."""
         if not command.strip():
             raise BackendError("empty command")
         t = float(timeout) if timeout is not None else None
@@ -453,14 +454,9 @@ class _Poller(threading.Thread):
             self._state[host.name] = now_state
         self._emit(host)
         if before != now_state:
+            # The app turns reachability changes of BackendState into timeline events
+            # (kind "reachability"); emitting our own Event as well would show each twice.
             self._emit(BackendState("ssh", host.name, host.reachable, host.error))
-        if before is not None and before[0] != host.reachable:
-            if host.reachable:
-                self._emit(Event(time.time(), "ssh", "info", host.name, f"{host.name} is up again", host.name, "up"))
-            else:
-                self._emit(Event(time.time(), "ssh", "error", host.name, f"{host.name} down: {host.error}", host.name, "down"))
-        elif before is None and not host.reachable:
-            self._emit(Event(time.time(), "ssh", "warn", host.name, f"{host.name} unreachable: {host.error}", host.name, "down"))
         self._wake.set()
 
     def _probe(self, name: str) -> None:
