@@ -36,8 +36,13 @@ find_busybox() {
 file_is_static() { ! ldd "$1" >/dev/null 2>&1; }
 
 start_dockerd() {
-    if pid_alive "$PIDFILE" && answers; then return 0; fi
-    if answers; then
+    if pid_alive "$PIDFILE" || pid_alive "$DIR/dockerd.launch.pid"; then
+        # ours is running: a loaded machine can make it slow to answer; never start a second one
+        wait_for 60 answers && return 0
+        log "dockerd does not answer within 60 s: restarting it"
+        stop_pidfile "$PIDFILE"
+        stop_pidfile "$DIR/dockerd.launch.pid"
+    elif answers; then
         die "another dockerd already answers on $SOCK (not started by this script); stop it first"
     fi
     mkdir -p "$DIR/data" "$DIR/exec"
@@ -48,7 +53,7 @@ start_dockerd() {
         --iptables=false --ip-masq=false --bridge=none --storage-driver=vfs --shutdown-timeout 2 \
         --data-root "$DIR/data" --exec-root "$DIR/exec" --pidfile "$PIDFILE" \
         -H "unix://$SOCK"
-    wait_for 30 answers || { tail -20 "$LOGFILE" >&2; die "dockerd did not answer within 30 s"; }
+    wait_for 60 answers || { tail -20 "$LOGFILE" >&2; die "dockerd did not answer within 60 s"; }
 }
 
 ensure_image() {
@@ -131,6 +136,13 @@ EOF
     mv "$TESTBED/docker.yaml.tmp" "$TESTBED/docker.yaml"
 }
 
+# one invocation at a time (tests, benchmarks and people may call this concurrently)
+if [ "${1:-}" != status ]; then
+    mkdir -p "$DIR"
+    exec 9>"$DIR/.lock"
+    flock -w 300 9 || die "another docker.sh is still running"
+fi
+
 case ${1:-} in
 up)
     ensure_pkgs docker.io busybox-static
@@ -141,10 +153,12 @@ up)
     write_fragment
     ;;
 down)
-    if pid_alive "$PIDFILE"; then
-        log "stopping dockerd pid $(cat "$PIDFILE")"
-        stop_pidfile "$PIDFILE"
-    fi
+    for f in "$PIDFILE" "$DIR/dockerd.launch.pid"; do
+        if pid_alive "$f"; then
+            log "stopping dockerd pid $(cat "$f")"
+            stop_pidfile "$f"
+        fi
+    done
     rm -f "$DIR/dockerd.launch.pid"
     ;;
 status)
