@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Input, Static
 
 from megam_tui.models import Host
 from megam_tui.settings import Settings
-from megam_tui.ui.hosts_format import COLUMNS, SORT_ORDER, SORTS, cells, matches
+from megam_tui.ui.hosts_format import COLUMNS, SORT_ORDER, SORTS, WIDTHS, cells, matches
 
 HISTORY_KEEP = 500
 
@@ -51,7 +51,7 @@ class HostsPane(Vertical):
         self.settings = settings
         self.hosts: dict[str, Host] = {}  # every host seen, in arrival order
         self.selected: set[str] = set()
-        self.sort_key: str | None = None  # None = config order (local first)
+        self.sort_key: str | None = None  # None = the config's order (local first)
         self.reverse = False
         self.filter_text = ""
         self._shown: dict[str, dict[str, Text]] = {}  # cells currently in the table
@@ -68,7 +68,7 @@ class HostsPane(Vertical):
         yield Input(placeholder="filter hosts (name, address, state, error) — enter/esc", id="hosts-filter")
         table: DataTable[Text] = DataTable(id="hosts-table", cursor_type="row", zebra_stripes=True)
         for key, label in COLUMNS:
-            table.add_column(label, key=key)
+            table.add_column(label, key=key, width=WIDTHS.get(key))
         yield table
         yield Static(Text("no hosts yet", style="dim"), id="hosts-detail")
 
@@ -126,6 +126,8 @@ class HostsPane(Vertical):
     def ordered_names(self) -> list[str]:
         """Names in display order (local host always first)."""
         names = [n for n in self.hosts if n in self._shown]
+        config = {h.name: i for i, h in enumerate(self.settings.ssh_hosts)} if self.settings else {}
+        names.sort(key=lambda n: config.get(n, len(config)))  # stable: unknown hosts keep arrival order
         if self.sort_key is not None:
             fn = SORTS[self.sort_key][1]
             present = [n for n in names if fn(self.hosts[n]) is not None]  # type: ignore[operator]

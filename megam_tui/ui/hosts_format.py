@@ -6,7 +6,8 @@ from rich.text import Text
 
 from megam_tui.models import Host
 
-# column key -> header
+# column key -> (header, fixed width or None = sized by the rows added). Fixed widths
+# because cells are updated in place without re-measuring (update_width is costly).
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("sel", " "),
     ("name", "host"),
@@ -19,6 +20,10 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("fullest", "fullest mount"),
     ("net", "net rx/tx"),
 )
+WIDTHS: dict[str, int | None] = {
+    "sel": 1, "name": None, "state": 16, "uptime": 7, "load": 17, "cpu": 4,
+    "mem": 11, "disk": 6, "fullest": 18, "net": 20,
+}
 
 KIND_TEXT = {
     "refused": "refused",
@@ -36,7 +41,7 @@ def human_bytes(n: float | None, suffix: str = "") -> str:
         return "–"
     for unit in ("", "K", "M", "G", "T"):
         if abs(n) < 1024 or unit == "T":
-            return f"{n:.0f}{unit}{suffix}" if unit == "" else f"{n:.1f}{unit}{suffix}"
+            return f"{n:.0f}B{suffix}" if unit == "" else f"{n:.1f}{unit}{suffix}"
         n /= 1024
     return f"{n:.1f}P{suffix}"  # pragma: no cover
 

@@ -192,6 +192,8 @@ class RunCommandScreen(ModalScreen[None]):
                 self._queue(Text.assemble(prefix, (f"exit {code}", st.style)))
             self.status[o.host] = st
             self._render_status()
+            if not self.running and self._cancelled:
+                self.note("cancelled: the channels are closed, the remote commands stopped")
             return
         style = "red" if o.stream == "stderr" else ""
         self._queue(Text.assemble(prefix, (clean(o.line), style)))

@@ -198,3 +198,20 @@ async def test_x_without_selection_uses_the_highlighted_host():
 async def test_bindings_have_ids():
     ids = {b.id for b in HostsPane.BINDINGS}
     assert {"hosts.run", "hosts.select", "hosts.filter", "hosts.sort"} <= ids
+
+
+async def test_default_order_is_the_config_order_whatever_the_arrival_order(tmp_path):
+    from dataclasses import replace
+
+    from megam_tui.settings import HostSpec
+
+    app = PaneApp(tmp_path)
+    app.settings = replace(app.settings, ssh_hosts=tuple(HostSpec(n, n) for n in ("web2", "db1", "web1")))
+    async with app.run_test(size=(160, 40)) as pilot:
+        pane = app.query_one(HostsPane)
+        for h in (up("web1"), up("stray"), up("db1"), LOCAL, up("web2", net=(0.0, 0.0))):
+            pane.apply(h)
+        await pilot.pause()
+        assert pane.displayed() == ["local", "web2", "db1", "web1", "stray"]
+        assert row(pane, "web2")["net"] == "↓0B/s ↑0B/s"
+        assert row(pane, "web2")["cpu"] == "–"  # no CPU % before the second sample
