@@ -290,3 +290,16 @@ def test_password_never_appears_in_errors_or_reprs(tmp_path):
         assert secret not in repr(lay.summary(3.0))
     finally:
         lay.stop()
+
+
+def test_unresolvable_name_is_a_dns_error(tmp_path):
+    def edit(ssh: dict) -> None:
+        ssh["hosts"].append({**ssh["hosts"][0], "name": "nxhost", "address": "no-such-host.invalid"})
+
+    lay = SshLayer(make_settings(tmp_path, edit=edit))
+    try:
+        h = lay.probe("nxhost")
+    finally:
+        lay.stop()
+    assert not h.reachable and h.error_kind == "dns"
+    assert h.error.startswith("nxhost: cannot resolve 'no-such-host.invalid'")
