@@ -13,6 +13,7 @@ from __future__ import annotations
 import collections
 import threading
 import time
+from dataclasses import replace
 from typing import Any
 
 from megam_tui.backends import ceph_parse as cp
@@ -47,6 +48,7 @@ class CephPoller(threading.Thread):
         self._log_seen: set[tuple[str, str, int]] = set()
         self._log_order: collections.deque[tuple[str, str, int]] = collections.deque()
         self._log_started = False
+        self._last_snap: dict[str, Any] = {}
 
     # ------------------------------------------------------------ control
     def stop(self) -> None:
@@ -107,6 +109,8 @@ class CephPoller(threading.Thread):
             return
         self.reachable = ok
         self._last_error = error
+        if not ok:
+            self._last_snap.clear()
         self.emit(BackendState("ceph", self.cluster, ok, error))
 
     _last_error: str | None = None
@@ -135,9 +139,14 @@ class CephPoller(threading.Thread):
         self._heavy_sig, self._heavy_at = sig, now
         for fetch in (self.layer.osd_tree, self.layer.pools):
             try:
-                self.emit(fetch(self.cluster, timeout))
+                snap = fetch(self.cluster, timeout)
             except BackendError:
-                pass
+                continue
+            key = type(snap).__name__
+            same = replace(snap, time=0.0)
+            if self._last_snap.get(key) != same:  # unchanged tree / df: nothing to send
+                self._last_snap[key] = same
+                self.emit(snap)
 
     def _log(self, cheap: bool, now: float, timeout: float) -> None:
         if not cheap and now - self._log_at < LOG_EVERY:

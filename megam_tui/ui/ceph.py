@@ -88,6 +88,8 @@ class CephPane(Vertical):
         self._osd_shape: tuple | None = None
         self._osd_labels: dict[int, str] = {}
         self._placeholder: TreeNode | None = None
+        self._drawn: dict[str, tuple] = {}  # widget id -> signature of the Text it shows
+        self.redraws = 0  # widget updates actually made (tests, benchmarks)
 
     # ---------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -181,6 +183,18 @@ class CephPane(Vertical):
         return self.clusters.get(self.current) if self.current else None
 
     # ---------------------------------------------------------------- rendering
+    def _show(self, widget_id: str, text: Text) -> None:
+        """Update a Static only when what it would draw changed (no needless repaint)."""
+        sig = fmt.text_sig(text)
+        old = self._drawn.get(widget_id)
+        if old == sig:
+            return
+        self._drawn[widget_id] = sig
+        self.redraws += 1
+        # a layout pass of the whole screen only when the height may change
+        same_height = old is not None and old[0].count("\n") == sig[0].count("\n")
+        self.query_one(f"#{widget_id}", Static).update(text, layout=not same_height)
+
     def _sync_all(self) -> None:
         if not self.is_mounted:
             return
@@ -197,16 +211,15 @@ class CephPane(Vertical):
 
     def _sync_head(self) -> None:
         v = self.current_view
-        head = self.query_one("#ceph-head", Static)
         self.set_class(bool(v and v.error), "-stale")
         if v is None:
-            head.update(Text("ceph: no cluster configured", style="dim"))
+            self._show("ceph-head", Text("ceph: no cluster configured", style="dim"))
             return
         if v.status is None:
             if v.error:
-                head.update(Text(f"{v.name}: {v.error}", style=f"bold {self.palette['err']}"))
+                self._show("ceph-head", Text(f"{v.name}: {v.error}", style=f"bold {self.palette['err']}"))
             else:
-                head.update(Text(f"{v.name}: waiting for the first answer…", style="dim"))
+                self._show("ceph-head", Text(f"{v.name}: waiting for the first answer…", style="dim"))
             return
         text = fmt.status_lines(
             v.status, self.palette, since=v.since, now=time.time(),
@@ -214,7 +227,7 @@ class CephPane(Vertical):
         )
         if len(self.clusters) > 1:
             text.append(f"\n{len(self.clusters)} clusters: c to switch", style=self.palette["muted"])
-        head.update(text)
+        self._show("ceph-head", text)
 
     def _sync_checks(self) -> None:
         tree = self.query_one("#ceph-checks", Tree)
@@ -228,7 +241,7 @@ class CephPane(Vertical):
             label = Text("no health checks" if v and v.status else "no status yet", style=self.palette["muted"])
             if self._placeholder is None:
                 self._placeholder = tree.root.add_leaf(label)
-            else:
+            elif self._placeholder.label.plain != label.plain:
                 self._placeholder.set_label(label)
             return
         if self._placeholder is not None:
@@ -313,11 +326,10 @@ class CephPane(Vertical):
 
     def _sync_pools(self) -> None:
         v = self.current_view
-        static = self.query_one("#ceph-pools", Static)
         if v is None or v.pools is None:
-            static.update(Text("no pool data yet", style="dim"))
+            self._show("ceph-pools", Text("no pool data yet", style="dim"))
             return
-        static.update(fmt.pool_lines(v.pools, self.palette))
+        self._show("ceph-pools", fmt.pool_lines(v.pools, self.palette))
 
     def _matches(self, ev: Event) -> bool:
         return not self.search or self.search.lower() in ev.message.lower()

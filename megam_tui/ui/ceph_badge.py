@@ -34,6 +34,7 @@ class CephBadge(Static):
         self.since: dict[str, float] = {}  # cluster -> wall time of the last change
         self.errors: dict[str, str | None] = {}  # cluster -> unreachable reason
         self.display = False
+        self._drawn: tuple | None = None
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self._redraw)
@@ -76,4 +77,9 @@ class CephBadge(Static):
         level = self.level
         for cls in _CLASSES:
             self.set_class(cls == f"-{level}", cls)
-        self.update(fmt.badge_text(entries, now))
+        text = fmt.badge_text(entries, now)
+        sig = fmt.text_sig(text)
+        if sig != self._drawn:  # the 1 s tick repaints only when the text changed
+            same_width = self._drawn is not None and len(self._drawn[0]) == len(sig[0])
+            self._drawn = sig
+            self.update(text, layout=not same_width)

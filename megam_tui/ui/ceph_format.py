@@ -40,13 +40,20 @@ def human_rate(bps: float) -> str:
 
 def human_age(seconds: float) -> str:
     s = max(0, int(seconds))
+    if s < 10:
+        return "<10s"
     if s < 60:
-        return f"{s}s"
+        return f"{s // 10 * 10}s"  # 10 s steps: a ticking label redraws rarely
     if s < 3600:
-        return f"{s // 60}m{s % 60:02d}s"
+        return f"{s // 60}m"  # minute steps: a ticking label redraws once a minute
     if s < 86400:
         return f"{s // 3600}h{(s % 3600) // 60:02d}m"
     return f"{s // 86400}d{(s % 86400) // 3600:02d}h"
+
+
+def text_sig(t: Text) -> tuple:
+    """What is drawn (Text.__eq__ ignores styles and spans)."""
+    return (t.plain, str(t.style), tuple(t.spans))
 
 
 def sparkline(values: Sequence[float], width: int = 20) -> str:

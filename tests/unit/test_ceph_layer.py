@@ -197,6 +197,10 @@ def test_cheap_transport_asks_everything_every_round():
     assert {CephStatus, CephOsdTree, CephPools, CephLogBacklog} <= {type(o) for o in seen}
     st = [o for o in seen if isinstance(o, CephStatus)][-1]
     assert {c.code: c.detail for c in st.checks}["OSD_DOWN"] == ("osd.1 (root=default,host=vm) is down",)
+    # unchanged tree / df are not sent again; the status is (sparklines need every sample)
+    assert sum(isinstance(o, CephOsdTree) for o in seen) == 1
+    assert sum(isinstance(o, CephPools) for o in seen) == 1
+    assert sum(isinstance(o, CephStatus) for o in seen) == 2
     # the second round's log entries were all seen already: no Event for them
     assert not any(isinstance(o, Event) and o.kind.startswith("log") for o in seen)
 
