@@ -388,7 +388,8 @@ class LibvirtLayer:
         """`target` is "hypervisor/domain". Returns virsh's message (also streamed to the job)."""
         if self.read_only:  # every action here changes a domain: refuse before asking anything
             raise ReadOnlyError(f"read-only mode: {action} refused")
-        hv_name, sep, domain = target.partition("/")
+        # domain names cannot contain "/" (libvirt refuses them); hypervisor names might
+        hv_name, sep, domain = target.rpartition("/")
         if not sep or not domain:
             raise BackendError(f"bad target {target!r}: expected hypervisor/domain")
         hv = self.hypervisor(hv_name)

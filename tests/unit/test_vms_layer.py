@@ -141,6 +141,11 @@ def test_unreachable_then_back_emits_state_changes_once(stub):
     assert any(isinstance(o, Event) and o.message == "hypervisor hv reachable again" for o in seen)
 
 
+def test_hypervisor_names_may_hold_a_slash(stub):
+    layer = LibvirtLayer(Settings(libvirt_hypervisors=(HypervisorSpec("rack/a", uri="test:///x"),)))
+    assert layer.run_action("start", "rack/a/vm1", {}, None) == "Domain 'vm1' started"
+
+
 def test_bad_targets_and_actions(stub):
     layer = make()
     for target, msg in (("vm1", "expected hypervisor/domain"), ("other/vm1", "unknown hypervisor")):
