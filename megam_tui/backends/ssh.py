@@ -416,8 +416,12 @@ class SshLayer:
         return code
 
 
+_LOCAL_KEY = "\0local"  # the local machine's slot in the poller (never a configured name)
+
+
 class _Poller(threading.Thread):
-    """Probes every host in parallel; each host is re-probed `refresh` s after its last probe ended."""
+    """Probes every host in parallel on a pool; each host (and the local machine) is
+    re-probed `refresh` s after its own last probe ended, so a slow host delays only itself."""
 
     def __init__(self, layer: SshLayer, emit: Callable[[object], None]) -> None:
         super().__init__(name="ssh-poller", daemon=True)
@@ -426,8 +430,11 @@ class _Poller(threading.Thread):
         self._stop_event = threading.Event()
         self._wake = threading.Event()
         specs = layer.settings.ssh_hosts
-        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(64, len(specs))), thread_name_prefix="ssh-poll")
-        self._due: dict[str, float] = {s.name: 0.0 for s in specs}
+        keys = [s.name for s in specs] + ([_LOCAL_KEY] if layer.local is not None else [])
+        self._pool = concurrent.futures.ThreadPoolExecutor(
+            max_workers=max(1, min(64, len(keys))), thread_name_prefix="ssh-poll"
+        )
+        self._due: dict[str, float] = {k: 0.0 for k in keys}
         self._busy: set[str] = set()
         self._state: dict[str, tuple[bool, str | None]] = {}
         self._lock = threading.Lock()
@@ -445,45 +452,43 @@ class _Poller(threading.Thread):
         except Exception:  # noqa: BLE001 - a broken consumer must not kill the poller
             pass
 
-    def _done(self, host: Host) -> None:
+    def _done(self, key: str, host: Host) -> None:
         with self._lock:
-            self._busy.discard(host.name)
-            self._due[host.name] = time.monotonic() + self.layer.settings.refresh
-            before = self._state.get(host.name)
+            self._busy.discard(key)
+            self._due[key] = time.monotonic() + self.layer.settings.refresh
+            before = self._state.get(key)
             now_state = (host.reachable, host.error)
-            self._state[host.name] = now_state
+            self._state[key] = now_state
         self._emit(host)
-        if before != now_state:
+        if before != now_state and key != _LOCAL_KEY:
             # The app turns reachability changes of BackendState into timeline events
             # (kind "reachability"); emitting our own Event as well would show each twice.
             self._emit(BackendState("ssh", host.name, host.reachable, host.error))
         self._wake.set()
 
-    def _probe(self, name: str) -> None:
+    def _probe(self, key: str) -> None:
         try:
-            host = self.layer.probe(name)
+            if key == _LOCAL_KEY and self.layer.local is not None:
+                host = self.layer.local.probe()  # psutil; may block on a hung mount: off the loop
+            else:
+                host = self.layer.probe(key)
         except Exception as exc:  # noqa: BLE001 - probe never raises, but be safe
-            host = Host(name, "", reachable=False, error=str(exc), error_kind="error")
+            host = Host(key, "", reachable=False, error=str(exc), error_kind="error")
         if not self._stop_event.is_set():
-            self._done(host)
+            self._done(key, host)
 
     def run(self) -> None:
-        local = self.layer.local
-        local_due = 0.0
         while not self._stop_event.is_set():
             now = time.monotonic()
-            if local is not None and now >= local_due:
-                self._emit(local.probe())
-                local_due = now + self.layer.settings.refresh
-            next_due = local_due if local is not None else now + self.layer.settings.refresh
+            next_due = now + self.layer.settings.refresh
             with self._lock:
-                for name, due in self._due.items():
-                    if name in self._busy:
+                for key, due in self._due.items():
+                    if key in self._busy:
                         continue
                     if due <= now:
-                        self._busy.add(name)
+                        self._busy.add(key)
                         try:
-                            self._pool.submit(self._probe, name)
+                            self._pool.submit(self._probe, key)
                         except RuntimeError:  # pool shut down
                             return
                     else:
