@@ -237,16 +237,17 @@ def test_poller_emits_hosts_states_and_events_then_stops_fast(tmp_path):
 
     def emit(obj):
         with lock:
-            seen.append(obj)
+            seen.append((time.monotonic(), obj))
 
+    started = time.monotonic()
     lay.start(emit)
     try:
         deadline = time.monotonic() + 12
         while time.monotonic() < deadline:
             with lock:
-                names = {o.name for o in seen if isinstance(o, Host)}
-                n1 = [o for o in seen if isinstance(o, Host) and o.name == "node1"]
-            if names >= {"local", *GOOD, *FAULTS} and len(n1) >= 2:
+                names = {o.name for _, o in seen if isinstance(o, Host)}
+                n1 = [o for _, o in seen if isinstance(o, Host) and o.name == "node1"]
+            if names >= {"local", *GOOD, *FAULTS} and len(n1) >= 5:
                 break
             time.sleep(0.1)
     finally:
@@ -254,6 +255,12 @@ def test_poller_emits_hosts_states_and_events_then_stops_fast(tmp_path):
         lay.stop()
         stop_time = time.monotonic() - start
     assert stop_time < 1.5
+    # the silent host (3 s deadline) does not hold the others back: node1 is re-probed
+    # every 0.5 s meanwhile
+    silent_at = next(t for t, o in seen if isinstance(o, Host) and o.name == "silent")
+    assert silent_at - started >= 2.9
+    assert len([o for t, o in seen if isinstance(o, Host) and o.name == "node1" and t < silent_at]) >= 3
+    raw, seen = seen, [o for _, o in seen]
     hosts = [o for o in seen if isinstance(o, Host)]
     local = [h for h in hosts if h.local]
     assert local and all(h.name == "local" and h.reachable for h in local)
@@ -266,9 +273,9 @@ def test_poller_emits_hosts_states_and_events_then_stops_fast(tmp_path):
     assert {o.name for o in states if not o.ok} == set(FAULTS)
     # BackendState only on a change: one per host although node1 was probed twice or more
     assert len([o for o in states if o.name == "node1"]) == 1
-    count = len(seen)
+    count = len(raw)
     time.sleep(0.8)
-    assert len(seen) == count  # nothing emitted after stop()
+    assert len(raw) == count  # nothing emitted after stop()
 
 
 def test_password_never_appears_in_errors_or_reprs(tmp_path):
