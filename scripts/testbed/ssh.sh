@@ -80,6 +80,7 @@ start_sshd() {
     local name=$1 addr=$2 auth=$3 h="$DIR/hosts/$1" conf
     conf=$(sshd_conf "$name" "$addr" "$auth")
     pid_alive "$h/sshd.pid" && return 0
+    rm -f "$h/sshd.pid"  # stale
     /usr/sbin/sshd -f "$conf" -E "$h/sshd.log" || { tail -5 "$h/sshd.log" >&2; die "sshd $name did not start"; }
     wait_for 10 test -s "$h/sshd.pid" || die "sshd $name wrote no pidfile"
 }
@@ -189,6 +190,12 @@ many() {
         echo "  - {name: many$i, address: $addr, port: $PORT, user: root, identity_file: $KEY, known_hosts: $kh}" >>"$out.tmp"
     done
     mv "$kh.tmp" "$kh"; mv "$out.tmp" "$out"
+    local f j
+    for f in "$DIR"/hosts/many*/sshd.pid; do  # hosts beyond N from an earlier `many`
+        [ -e "$f" ] || continue
+        j=${f#"$DIR"/hosts/many}; j=${j%/sshd.pid}
+        [ "$j" -gt "$n" ] && stop_pidfile "$f"
+    done
     log "ssh: $n extra hosts; list in $out"
 }
 
