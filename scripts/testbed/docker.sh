@@ -49,10 +49,11 @@ start_dockerd() {
     rm -f "$PIDFILE"
     log "starting dockerd (log: $LOGFILE)"
     # dockerd writes its own pidfile; start_daemon records the same PID (setsid execs it).
+    # 9>&-: the daemon must not inherit the lock below (it would hold it forever)
     start_daemon "$DIR/dockerd.launch.pid" "$LOGFILE" dockerd \
         --iptables=false --ip-masq=false --bridge=none --storage-driver=vfs --shutdown-timeout 2 \
         --data-root "$DIR/data" --exec-root "$DIR/exec" --pidfile "$PIDFILE" \
-        -H "unix://$SOCK"
+        -H "unix://$SOCK" 9>&-
     wait_for 60 answers || { tail -20 "$LOGFILE" >&2; die "dockerd did not answer within 60 s"; }
 }
 
