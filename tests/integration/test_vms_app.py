@@ -1,0 +1,80 @@
+"""End to end: the real app shell + LibvirtLayer + VmsPane against the testbed libvirtd.
+
+Keys pressed in the VMs pane become jobs that change the real domain; a change made
+outside the app reaches the table through the event stream.
+"""
+
+import asyncio
+import secrets
+import time
+
+from textual.widgets import DataTable
+
+from megam_tui.app import MegamApp
+from megam_tui.settings import HypervisorSpec, Settings
+from megam_tui.ui.vms import VmsPane
+from tests.integration import conftest as testbed
+from tests.integration.test_vms_actions import URI, define_domain, state, undefine_domain, virsh
+
+
+def pane_state(pane: VmsPane, key: str) -> str | None:
+    table = pane.query_one(DataTable)
+    try:
+        return table.get_row(key)[3].plain
+    except Exception:  # noqa: BLE001 - row not there (yet)
+        return None
+
+
+async def wait_until(pilot, pred, timeout: float) -> float:
+    """Seconds until pred() held (pumping the app), or AssertionError."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        if pred():
+            return time.monotonic() - t0
+        await pilot.pause(0.02)
+    raise AssertionError("condition not reached in time")
+
+
+async def test_app_shows_domains_acts_on_keys_and_follows_outside_changes(tmp_path):
+    testbed.testbed_fragment("libvirt")
+    testbed.testbed_up("libvirt")
+    name = f"megam-app-{secrets.token_hex(3)}"
+    define_domain(name)
+    key = f"local/{name}"
+    settings = Settings(
+        refresh=30,  # anything quicker than this came through the event stream
+        home=tmp_path / "home",
+        confirm=(),
+        ssh_include_local=False,
+        libvirt_hypervisors=(HypervisorSpec("local", uri=URI, timeout=5),),
+    )
+    app = MegamApp(settings)
+    try:
+        async with app.run_test(size=(160, 50)) as pilot:
+            pane = app.panes["libvirt"]
+            assert isinstance(pane, VmsPane)
+            await wait_until(pilot, lambda: pane_state(pane, "local/megam-vm1") == "running", 15)
+            assert pane_state(pane, "local/megam-vm2") == "shut off"
+            assert pane_state(pane, key) == "shut off"
+
+            await pilot.press("2")  # the VMs pane, as a user would
+            pane.focus_object(name)
+            await pilot.pause()
+            assert app.focused is pane.query_one(DataTable)
+            assert pane.highlighted_key() == key
+            await pilot.press("s")  # start (the domain is off)
+            await wait_until(pilot, lambda: pane_state(pane, key) == "running", 10)
+            assert state(name) == "running"
+            await pilot.press("p")  # suspend
+            await wait_until(pilot, lambda: pane_state(pane, key) == "paused", 10)
+            assert state(name) == "paused"
+            await pilot.press("p")  # resume
+            await wait_until(pilot, lambda: pane_state(pane, key) == "running", 10)
+
+            # outside the app: virsh destroy, run off the UI loop
+            await asyncio.to_thread(virsh, "destroy", "--domain", name)
+            seen_after = await wait_until(pilot, lambda: pane_state(pane, key) == "shut off", 5)
+            print(f"pane showed the outside destroy {seen_after:.3f} s after virsh destroy returned")
+            assert seen_after <= 1.0
+    finally:
+        undefine_domain(name)
