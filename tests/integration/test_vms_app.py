@@ -6,6 +6,7 @@ outside the app reaches the table through the event stream.
 
 import asyncio
 import secrets
+import subprocess
 import time
 
 from textual.widgets import DataTable
@@ -15,6 +16,7 @@ from megam_tui.settings import HypervisorSpec, Settings
 from megam_tui.ui.vms import VmsPane
 from tests.integration import conftest as testbed
 from tests.integration.test_vms_actions import URI, define_domain, state, undefine_domain, virsh
+from tests.integration.test_vms_live import SCRIPT
 
 
 def pane_state(pane: VmsPane, key: str) -> str | None:
@@ -78,3 +80,31 @@ async def test_app_shows_domains_acts_on_keys_and_follows_outside_changes(tmp_pa
             assert seen_after <= 1.0
     finally:
         undefine_domain(name)
+
+
+async def test_app_pane_says_libvirtd_is_down_and_recovers(tmp_path):
+    testbed.testbed_fragment("libvirt")
+    testbed.testbed_up("libvirt")
+    settings = Settings(
+        refresh=30,
+        home=tmp_path / "home",
+        ssh_include_local=False,
+        libvirt_hypervisors=(HypervisorSpec("local", uri=URI, timeout=5),),
+    )
+    app = MegamApp(settings)
+    async with app.run_test(size=(160, 50)) as pilot:
+        pane = app.panes["libvirt"]
+        frame = app.frames["libvirt"]
+        bar = pane.query_one("#vms-bar")
+        await wait_until(pilot, lambda: pane_state(pane, "local/megam-vm1") == "running", 15)
+        try:
+            await asyncio.to_thread(subprocess.run, ["bash", str(SCRIPT), "stop-libvirtd"], check=True, timeout=60)
+            await wait_until(pilot, lambda: "hypervisor local unreachable" in str(bar.render()), 6)
+            assert (frame.problem or "").startswith("hypervisor local unreachable: ")
+            assert pane_state(pane, "local/megam-vm1") == "running ?"  # last known, marked stale
+        finally:
+            await asyncio.to_thread(subprocess.run, ["bash", str(SCRIPT), "start-libvirtd"], check=True, timeout=60)
+        # recovers by itself (the poller retries every 2 s while the hypervisor is down)
+        await wait_until(pilot, lambda: "unreachable" not in str(bar.render()), 10)
+        await wait_until(pilot, lambda: pane_state(pane, "local/megam-vm1") == "running", 5)
+        assert frame.problem is None
