@@ -139,7 +139,7 @@ def stream_local(
     )
 
     def reader(pipe: IO[bytes], stream: str) -> None:
-        for raw in iter(pipe.readline, b""):
+        for raw in iter(lambda: pipe.readline(16384), b""):
             on_line(CommandOutput(LOCAL_NAME, raw.decode("utf-8", "replace").rstrip("\r\n"), stream))
         pipe.close()
 

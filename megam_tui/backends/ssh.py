@@ -15,7 +15,8 @@ Public API (other layers depend on it; keep it stable):
     layer.summary(timeout) -> {"ok", "error", "hosts": [...]}   (never raises)
     layer.start(emit) / layer.stop()     poller emitting Host (every probe) and BackendState (on change)
     layer.run_action("run", host, {"command": str, "timeout"?: float}, job) -> exit code
-        job.emit() gets lines formatted by `format_output` (see `parse_output`).
+        job.emit() gets batches of lines formatted by `format_output`, joined by
+        "\n" (at most every 50 ms; see ssh_batch); `parse_output` reads one line.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import paramiko
 
 from megam_tui.backends.base import BackendError, CommandResult, mutating
 from megam_tui.backends.host import LOCAL_NAME, LocalHost
+from megam_tui.backends.ssh_batch import LineBatcher
 from megam_tui.backends.ssh_conn import SshPool
 from megam_tui.backends.ssh_errors import SshTimeout, SshUnreachable, error_kind
 from megam_tui.backends.ssh_metrics import METRICS_COMMAND, RawSample, compute_metrics, parse_sample
@@ -41,6 +43,7 @@ from megam_tui.models import BackendState, CommandOutput, Host
 from megam_tui.settings import Settings
 
 MAX_RUN_OUTPUT = 32 * 1024 * 1024  # bytes kept per stream by run()
+MAX_LINE = 16 * 1024  # longer lines are streamed in pieces of this size
 PROBE_SLACK = 1.0  # seconds a probe's command may take on top of the connect deadline
 
 # Runs the user's command in its own process group (setsid) under the login
@@ -154,6 +157,9 @@ class _Lines:
     def feed(self, data: bytes) -> None:
         self.buf += data
         *lines, self.buf = self.buf.split(b"\n")
+        while len(self.buf) > MAX_LINE:  # no newline for a long time: pass it on in pieces
+            lines.append(self.buf[:MAX_LINE])
+            self.buf = self.buf[MAX_LINE:]
         for raw in lines:
             self.on_line(CommandOutput(self.host, raw.decode("utf-8", "replace").rstrip("\r"), self.stream))
 
@@ -398,21 +404,24 @@ class SshLayer:
         if not command.strip():
             raise BackendError("empty command")
         t = float(timeout) if timeout is not None else None
-
-        def on_line(o: CommandOutput) -> None:
-            job.emit(format_output(o))
-
+        # lines reach the job in batches: one job entry = lines joined by "\n" (see ssh_batch)
+        batch = LineBatcher(job.emit, format_output)
         try:
             if host == LOCAL_NAME and self.local is not None and self.settings.host(host) is None:
                 from megam_tui.backends.host import stream_local
 
-                code = stream_local(command, on_line, job.cancel_event, t)
+                code = stream_local(command, batch.add, job.cancel_event, t)
             else:
-                code = self.stream(host, command, on_line, job.cancel_event, t)
+                code = self.stream(host, command, batch.add, job.cancel_event, t)
         except BackendError as exc:
-            job.emit(format_output(CommandOutput(host, done=True, error=str(exc))))
+            batch.add(CommandOutput(host, done=True, error=str(exc)))
+            batch.close()
             raise
-        job.emit(format_output(CommandOutput(host, exit_code=code, done=True)))
+        except BaseException:
+            batch.close()
+            raise
+        batch.add(CommandOutput(host, exit_code=code, done=True))
+        batch.close()
         return code
 
 

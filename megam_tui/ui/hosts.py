@@ -17,6 +17,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 
 from megam_tui.models import Host
@@ -301,13 +302,34 @@ class HostsPane(Vertical):
         self.app.push_screen(RunCommandScreen(hosts, history=self.history, history_path=self.history_path))
 
     # ------------------------------------------------------------------ jobs
-    def job_changed(self, job: Any) -> None:
-        """Called by the app for every change of an ssh job: feed the run-command screen."""
+    def on_mount(self) -> None:
+        # Output of "run" jobs goes to the run-command screen in order and in full:
+        # a JobManager listener sees every output batch and state change on the
+        # worker thread (the app's job_changed hook carries no line).
+        jobs = getattr(self.app, "jobs", None)
+        if jobs is not None and hasattr(jobs, "add_listener"):
+            jobs.add_listener(self._job_listener)
+
+    def _job_listener(self, job: Any, entry: str | None) -> None:
+        """Worker thread: forward events of ssh "run" jobs started by a run-command screen."""
+        from megam_tui.ui.run_command import RunJobEvent
+
+        if getattr(job, "layer", None) != "ssh" or getattr(job, "action", None) != "run":
+            return
+        if not getattr(job, "params", {}).get("run_id"):
+            return
+        self.post_message(RunJobMessage(RunJobEvent.of(job, entry)))
+
+    def on_run_job_message(self, message: RunJobMessage) -> None:
         from megam_tui.ui.run_command import RunCommandScreen
 
-        run_id = getattr(job, "params", {}).get("run_id")
-        if job.action != "run" or run_id is None:
-            return
+        message.stop()
         for screen in self.app.screen_stack:
-            if isinstance(screen, RunCommandScreen) and screen.run_id == run_id:
-                screen.feed_job(job)
+            if isinstance(screen, RunCommandScreen):
+                screen.job_event(message.event)
+
+
+class RunJobMessage(Message):
+    def __init__(self, event: Any) -> None:
+        super().__init__()
+        self.event = event

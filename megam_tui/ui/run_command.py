@@ -3,8 +3,9 @@
 Type a command and press enter: the screen posts
 `RunAction("ssh", "run", hosts, {"command": ..., "run_id": ...})`; the app
 submits one job per host (`SshLayer.run_action`). Output comes back through
-`feed_job(job)` (the Hosts pane calls it from `job_changed`) or directly via
-`add_output(models.CommandOutput)`. Each line is prefixed with its host,
+`job_event(RunJobEvent)` (the Hosts pane listens to the JobManager and
+forwards, in order, every output batch and state change of jobs with this
+run_id) or directly via `add_output(models.CommandOutput)`. Each line is prefixed with its host,
 stderr is shown in the error colour, the exit code per host is shown at the
 end. ctrl+c cancels: the jobs close their channels and the remote commands
 die. Commands are remembered (up/down) in memory and appended to
@@ -16,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +28,31 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, RichLog, Static
 
+from megam_tui.backends.ssh_batch import split_entry
+from megam_tui.jobs import FINAL_STATES
 from megam_tui.models import CommandOutput
 from megam_tui.ui.messages import RunAction
 
 MAX_LINES = 5000
 _CONTROL = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b.|[\x00-\x08\x0b-\x1f\x7f]")
 _HOST_STYLES = ("cyan", "magenta", "green", "yellow", "blue", "bright_cyan", "bright_magenta", "bright_green")
+
+
+@dataclass(frozen=True)
+class RunJobEvent:
+    """What a job listener saw, captured on the worker thread at that moment."""
+
+    job_id: int
+    host: str
+    run_id: str | None
+    entry: str | None  # a batch of output lines ("\n"-joined), or None for a state change
+    state: str
+    error: str | None = None
+    cancelled: bool = False
+
+    @classmethod
+    def of(cls, job: Any, entry: str | None) -> RunJobEvent:
+        return cls(job.id, job.target, job.params.get("run_id"), entry, job.state, job.error, job.cancelled)
 
 
 def clean(line: str) -> str:
@@ -100,7 +121,6 @@ class RunCommandScreen(ModalScreen[None]):
         self.finished: set[str] = set()
         self.outputs: list[CommandOutput] = []  # everything shown (tests, copy)
         self._jobs: dict[str, int] = {}  # host -> job id
-        self._seen: dict[int, int] = {}  # job id -> output lines consumed
         self._pending: list[Text] = []
         self._cancelled: set[str] = set()  # hosts whose job was cancelled
         self._flush_timer: Any = None  # a one-shot timer while lines wait (batches ~50 ms)
@@ -198,24 +218,21 @@ class RunCommandScreen(ModalScreen[None]):
         style = "red" if o.stream == "stderr" else ""
         self._queue(Text.assemble(prefix, (clean(o.line), style)))
 
-    def feed_job(self, job: Any) -> None:
-        """New output lines of one of this run's jobs (idempotent; call on every change)."""
+    def job_event(self, ev: RunJobEvent) -> None:
+        """One event of one of this run's jobs: a batch of output lines or a state change."""
         from megam_tui.backends.ssh import parse_output
 
-        if job.params.get("run_id") != self.run_id:
+        if ev.run_id != self.run_id:
             return
-        self._jobs[job.target] = job.id
-        if job.cancelled:
-            self._cancelled.add(job.target)
-        lines = list(job.output)
-        start = self._seen.get(job.id, 0)
-        if start > len(lines):  # the job's bounded buffer dropped old lines
-            start = 0
-        self._seen[job.id] = len(lines)
-        for line in lines[start:]:
-            self.add_output(parse_output(line) or CommandOutput(job.target, line))
-        if job.done and job.target not in self.finished:
-            self.add_output(CommandOutput(job.target, done=True, error=job.error or job.state))
+        self._jobs[ev.host] = ev.job_id
+        if ev.cancelled:
+            self._cancelled.add(ev.host)
+        if ev.entry is not None:
+            for line in split_entry(ev.entry):
+                self.add_output(parse_output(line) or CommandOutput(ev.host, line))
+        elif ev.state in FINAL_STATES and ev.host not in self.finished:
+            # the job ended without a final record (e.g. cancelled before it started)
+            self.add_output(CommandOutput(ev.host, done=True, error=ev.error or ev.state))
 
     def _queue(self, line: Text) -> None:
         self._pending.append(line)

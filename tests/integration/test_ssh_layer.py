@@ -209,7 +209,7 @@ def test_run_action_emits_prefixed_lines_and_exit(layer):
         job = jm.submit("ssh", "run", "node1", lambda j: layer.run_action("run", "node1", {"command": "echo a; echo b >&2; exit 4"}, j))
         assert jm.wait(job, 15)
         assert job.state == "done" and job.result == 4
-        parsed = [parse_output(line) for line in job.output]
+        parsed = [parse_output(line) for entry in job.output for line in entry.split("\n")]
         assert CommandOutput("node1", "a", "stdout") in parsed
         assert CommandOutput("node1", "b", "stderr") in parsed
         assert parsed[-1] == CommandOutput("node1", exit_code=4, done=True)
@@ -312,3 +312,24 @@ def test_unresolvable_name_is_a_dns_error(tmp_path):
         lay.stop()
     assert not h.reachable and h.error_kind == "dns"
     assert h.error.startswith("nxhost: cannot resolve 'no-such-host.invalid'")
+
+
+def test_a_flood_of_output_reaches_the_job_in_few_capped_batches(layer):
+    from megam_tui.jobs import JobManager
+
+    jm = JobManager()
+    try:
+        job = jm.submit("ssh", "run", "node1", lambda j: layer.run_action("run", "node1", {"command": "seq 1 300000"}, j))
+        assert jm.wait(job, 60)
+        assert job.state == "done" and job.result == 0
+        lines = [line for entry in job.output for line in entry.split("\n")]
+        parsed = [parse_output(line) for line in lines]
+        assert parsed[0] == CommandOutput("node1", "1") and parsed[-1] == CommandOutput("node1", exit_code=0, done=True)
+        numbers = [int(o.line) for o in parsed if o.stream == "stdout" and not o.done]
+        assert numbers == sorted(numbers)  # in order, nothing duplicated
+        shown = len(numbers)
+        skipped = sum(int(o.line.split()[1]) for o in parsed if o.stream == "stderr" and "not shown" in o.line)
+        assert shown + skipped == 300000  # every line is either shown or counted
+        assert len(job.output) < 1000  # batches, not one entry per line
+    finally:
+        jm.shutdown()

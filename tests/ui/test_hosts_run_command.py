@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import collections
-import threading
-from dataclasses import dataclass, field
-
 from textual.app import App
 from textual.widgets import RichLog
 
@@ -13,7 +9,7 @@ from megam_tui.backends.ssh import format_output
 from megam_tui.models import CommandOutput
 from megam_tui.ui.jobs_pane import JobCommand
 from megam_tui.ui.messages import RunAction
-from megam_tui.ui.run_command import RunCommandScreen, clean, load_history
+from megam_tui.ui.run_command import RunCommandScreen, RunJobEvent, clean, load_history
 
 
 class ScreenApp(App):
@@ -30,27 +26,6 @@ class ScreenApp(App):
 
     def on_job_command(self, m: JobCommand) -> None:
         self.seen.append(m)
-
-
-@dataclass
-class FakeJob:
-    id: int
-    target: str
-    params: dict
-    action: str = "run"
-    layer: str = "ssh"
-    state: str = "running"
-    error: str | None = None
-    output: collections.deque = field(default_factory=lambda: collections.deque(maxlen=5000))
-    cancel_event: threading.Event = field(default_factory=threading.Event)
-
-    @property
-    def cancelled(self) -> bool:
-        return self.cancel_event.is_set()
-
-    @property
-    def done(self) -> bool:
-        return self.state in ("done", "failed", "cancelled")
 
 
 def log_lines(screen: RunCommandScreen) -> list[str]:
@@ -97,27 +72,31 @@ async def test_output_lines_prefixed_by_host_stderr_styled_exit_codes_shown():
         assert "exit 0" in status and "exit 2" in status
 
 
-async def test_feed_job_forwards_only_new_lines_and_final_state():
-    screen = RunCommandScreen(["a"])
+def ev(screen, job_id, host, entry=None, state="running", error=None, cancelled=False, run_id=None):
+    return RunJobEvent(job_id, host, run_id or screen.run_id, entry, state, error, cancelled)
+
+
+async def test_job_events_batches_lines_and_a_final_state_without_record():
+    screen = RunCommandScreen(["a", "b"])
     app = ScreenApp(screen)
     async with app.run_test(size=(140, 40)) as pilot:
         screen.submit("x")
-        job = FakeJob(7, "a", {"command": "x", "run_id": screen.run_id})
-        job.output.append(format_output(CommandOutput("a", "one")))
-        screen.feed_job(job)
-        job.output.append(format_output(CommandOutput("a", "two", "stderr")))
-        screen.feed_job(job)
-        screen.feed_job(job)  # nothing new
-        other = FakeJob(8, "a", {"command": "x", "run_id": "someone-else"})
-        other.output.append("[a] not mine")
-        screen.feed_job(other)
-        job.state, job.error = "failed", "a (10.0.0.1:22): connection refused"
-        screen.feed_job(job)
+        batch = "\n".join(format_output(o) for o in (CommandOutput("a", "one"), CommandOutput("a", "two", "stderr")))
+        screen.job_event(ev(screen, 7, "a", batch))
+        screen.job_event(ev(screen, 9, "a", "[a] not mine", run_id="someone-else"))
+        screen.job_event(ev(screen, 7, "a", format_output(CommandOutput("a", exit_code=0, done=True))))
+        screen.job_event(ev(screen, 7, "a", state="done"))  # final state after the record: nothing added
+        # b: cancelled while queued -> only a final state, no record from the backend
+        screen.job_event(ev(screen, 8, "b", state="cancelled", error="cancelled before it started", cancelled=True))
         await pilot.pause(0.2)
-        assert [o.line for o in screen.outputs if not o.done] == ["one", "two"]
-        assert screen.outputs[-1] == CommandOutput("a", done=True, error="a (10.0.0.1:22): connection refused")
+        assert [(o.host, o.line, o.stream) for o in screen.outputs if not o.done] == [("a", "one", "stdout"), ("a", "two", "stderr")]
+        assert [o for o in screen.outputs if o.done] == [
+            CommandOutput("a", exit_code=0, done=True),
+            CommandOutput("b", done=True, error="cancelled before it started"),
+        ]
         assert not screen.running
-        assert "error" in str(screen.query_one("#run-status").render())
+        status = str(screen.query_one("#run-status").render())
+        assert "exit 0" in status and "cancelled" in status
 
 
 async def test_ctrl_c_cancels_every_unfinished_job():
@@ -125,20 +104,14 @@ async def test_ctrl_c_cancels_every_unfinished_job():
     app = ScreenApp(screen)
     async with app.run_test(size=(140, 40)) as pilot:
         screen.submit("sleep 100")
-        ja = FakeJob(1, "a", {"run_id": screen.run_id})
-        jb = FakeJob(2, "b", {"run_id": screen.run_id})
-        screen.feed_job(ja)
-        screen.feed_job(jb)
-        jb.output.append(format_output(CommandOutput("b", exit_code=0, done=True)))
-        screen.feed_job(jb)
+        screen.job_event(ev(screen, 1, "a"))
+        screen.job_event(ev(screen, 2, "b"))
+        screen.job_event(ev(screen, 2, "b", format_output(CommandOutput("b", exit_code=0, done=True))))
         await pilot.press("ctrl+c")
         await pilot.pause()
         cancels = [m for m in app.seen if isinstance(m, JobCommand)]
         assert [(m.command, m.job_id) for m in cancels] == [("cancel", 1)]
-        ja.cancel_event.set()
-        ja.output.append(format_output(CommandOutput("a", exit_code=-1, done=True)))
-        ja.state = "cancelled"
-        screen.feed_job(ja)
+        screen.job_event(ev(screen, 1, "a", format_output(CommandOutput("a", exit_code=-1, done=True)), cancelled=True))
         assert "cancelled" in str(screen.query_one("#run-status").render())
         assert not screen.running
 
