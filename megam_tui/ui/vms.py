@@ -2,13 +2,14 @@
 
 Gets models through `apply()` (DomainsSnapshot per hypervisor, BackendState,
 single Domain objects); never calls an engine. Actions are `RunAction`s for
-the libvirt layer (targets "hypervisor/domain"), or for the ssh layer (`x`:
-run a command on guests that are also SSH hosts).
+the libvirt layer (targets "hypervisor/domain"); `x` opens the run-command
+screen for guests that are also SSH hosts (it posts RunAction("ssh", "run")).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -22,6 +23,9 @@ from megam_tui.backends.vms import DomainsSnapshot
 from megam_tui.models import BackendState, Domain
 from megam_tui.ui import vms_format as fmt
 from megam_tui.ui.messages import RunAction
+
+
+HISTORY_KEEP = 500
 
 
 def _sig(t: Text) -> tuple:
@@ -60,8 +64,10 @@ class VmsPane(Vertical):
             ssh_hosts = [h.name for h in getattr(settings, "ssh_hosts", ())]
         self.ssh_hosts: set[str] = set(ssh_hosts or ())
         self.configured: tuple[str, ...] | None = None
+        self.history_path: Path | None = None  # shared with the Hosts pane's run screen
         if settings is not None:
             self.configured = tuple(h.name for h in getattr(settings, "libvirt_hypervisors", ()))
+            self.history_path = Path(settings.home) / "history"
         self.domains: dict[str, Domain] = {}  # "hypervisor/name" -> Domain
         self.hv_states: dict[str, BackendState] = {}
         self.selected: set[str] = set()
@@ -208,7 +214,13 @@ class VmsPane(Vertical):
         if not guests:
             self.notify(f"{', '.join(names)}: not an SSH host (add it to ssh: hosts)", severity="warning", markup=False)
             return
-        self.post_message(RunAction("ssh", "run", guests))
+        try:  # the Hosts pane's run-command screen: it posts RunAction("ssh", "run", guests, {command})
+            from megam_tui.ui.run_command import RunCommandScreen, load_history
+        except Exception:  # noqa: BLE001 - no such screen: let the app decide
+            self.post_message(RunAction("ssh", "run", guests))
+            return
+        history = load_history(self.history_path, HISTORY_KEEP) if self.history_path else []
+        self.app.push_screen(RunCommandScreen(guests, history=history, history_path=self.history_path))
 
     def action_select(self) -> None:
         key = self.highlighted_key()

@@ -108,3 +108,46 @@ async def test_app_pane_says_libvirtd_is_down_and_recovers(tmp_path):
         await wait_until(pilot, lambda: "unreachable" not in str(bar.render()), 10)
         await wait_until(pilot, lambda: pane_state(pane, "local/megam-vm1") == "running", 5)
         assert frame.problem is None
+
+
+async def test_x_runs_a_command_on_a_guest_that_is_an_ssh_host(tmp_path):
+    """A domain named like the ssh testbed host node1 stands for a guest reachable over SSH."""
+    import yaml
+
+    from megam_tui.config import load_settings
+    from megam_tui.ui.run_command import RunCommandScreen
+
+    frag = testbed.testbed_fragment("ssh")
+    testbed.testbed_fragment("libvirt")
+    testbed.testbed_up("ssh")
+    testbed.testbed_up("libvirt")
+    frag["ssh"]["include_local"] = False
+    frag["ssh"]["hosts"] = [h for h in frag["ssh"]["hosts"] if h["name"] == "node1"]
+    cfg = {"refresh": "30s", "confirm": [], **frag, "libvirt": {"hypervisors": [{"name": "local", "uri": URI}]}}
+    path = tmp_path / "megam.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    path.chmod(0o600)
+    settings, problems = load_settings(path, env={"MEGAM_HOME": str(tmp_path / "home")})
+    assert problems == []
+    if any(d == "node1" for d in virsh("list", "--all", "--name").stdout.split()):
+        raise AssertionError("a domain named node1 already exists")
+    define_domain("node1")
+    try:
+        app = MegamApp(settings)
+        async with app.run_test(size=(160, 50)) as pilot:
+            pane = app.panes["libvirt"]
+            await wait_until(pilot, lambda: pane_state(pane, "local/node1") == "shut off", 15)
+            await pilot.press("2")
+            pane.focus_object("node1")
+            await pilot.pause()
+            await pilot.press("x")
+            await wait_until(pilot, lambda: isinstance(app.screen, RunCommandScreen), 5)
+            screen = app.screen
+            assert screen.hosts == ["node1"]
+            await pilot.press(*"echo guest-$((6*7))", "enter")
+            await wait_until(pilot, lambda: "node1" in screen.finished, 15)
+            lines = [o.line for o in screen.outputs if o.host == "node1" and not o.done]
+            assert "guest-42" in lines
+            assert [o.exit_code for o in screen.outputs if o.done] == [0]
+    finally:
+        undefine_domain("node1")

@@ -143,20 +143,28 @@ async def test_action_keys_post_run_actions_with_hypervisor_targets():
         assert table_rows(pane)[0][0] == "•"
 
 
-async def test_x_runs_on_guests_that_are_ssh_hosts_only():
-    settings = Settings(ssh_hosts=(HostSpec("guest1", "127.0.0.2"),), libvirt_hypervisors=(HypervisorSpec("local"),))
+async def test_x_runs_on_guests_that_are_ssh_hosts_only(tmp_path):
+    from megam_tui.ui.run_command import RunCommandScreen
+
+    settings = Settings(
+        home=tmp_path, ssh_hosts=(HostSpec("guest1", "127.0.0.2"),), libvirt_hypervisors=(HypervisorSpec("local"),)
+    )
     app = PaneApp(settings=settings)
     async with app.run_test(size=(120, 30)) as pilot:
         pane = app.query_one(VmsPane)
         pane.apply(DomainsSnapshot("local", (dom("guest1"), dom("other"))))
         await pilot.pause()
         pane.query_one(DataTable).focus()
-        await pilot.press("x")
-        await pilot.pause()
-        assert [(m.layer, m.action, m.targets) for m in app.actions] == [("ssh", "run", ["guest1"])]
         await pilot.press("down", "x")
         await pilot.pause()
-        assert len(app.actions) == 1  # "other" is not an SSH host: a warning, no action
+        assert not isinstance(app.screen, RunCommandScreen)  # "other" is not an SSH host: a warning
+        await pilot.press("up", "x")
+        await pilot.pause()
+        assert isinstance(app.screen, RunCommandScreen) and app.screen.hosts == ["guest1"]
+        await pilot.press(*"uptime", "enter")
+        await pilot.pause()
+        [msg] = app.actions
+        assert (msg.layer, msg.action, msg.targets, msg.params["command"]) == ("ssh", "run", ["guest1"], "uptime")
 
 
 async def test_unreachable_hypervisor_is_shown_and_recovers():
