@@ -10,6 +10,7 @@ interval as a stderr line, so the UI stays responsive whatever the host sends.
 
 from __future__ import annotations
 
+import collections
 import threading
 from collections.abc import Callable
 
@@ -23,13 +24,13 @@ class LineBatcher:
         fmt: Callable[[CommandOutput], str],
         *,
         interval: float = 0.05,
-        max_lines: int = 1000,
+        max_lines: int = 200,
     ) -> None:
         self._emit = emit
         self._fmt = fmt
         self.interval = interval
         self.max_lines = max_lines
-        self._lines: list[str] = []
+        self._lines: collections.deque[tuple[str, str]] = collections.deque(maxlen=max_lines)  # (host, line)
         self._final: list[str] = []  # end records: never dropped, always after the notes
         self._dropped: dict[str, int] = {}  # host -> lines not shown this interval
         self._lock = threading.Lock()
@@ -41,20 +42,23 @@ class LineBatcher:
         with self._lock:
             if o.done:
                 self._final.append(self._fmt(o))
-            elif len(self._lines) < self.max_lines:
-                self._lines.append(self._fmt(o))
             else:
-                self._dropped[o.host] = self._dropped.get(o.host, 0) + 1
+                if len(self._lines) == self.max_lines:  # the oldest line makes room
+                    host = self._lines[0][0]
+                    self._dropped[host] = self._dropped.get(host, 0) + 1
+                self._lines.append((o.host, self._fmt(o)))
 
     def flush(self) -> None:
         with self._lock:
-            lines, self._lines = self._lines, []
+            kept = [line for _, line in self._lines]
+            self._lines.clear()
             final, self._final = self._final, []
             dropped, self._dropped = self._dropped, {}
+        lines = []
         for host, n in dropped.items():
             note = f"… {n} lines not shown (more than {self.max_lines / self.interval:.0f} lines/s)"
             lines.append(self._fmt(CommandOutput(host, note, "stderr")))
-        lines += final
+        lines += kept + final
         if lines:
             self._emit("\n".join(lines))
 

@@ -14,6 +14,7 @@ $MEGAM_HOME/history when that is writable; a failure to write is shown.
 
 from __future__ import annotations
 
+import collections
 import os
 import re
 import uuid
@@ -33,7 +34,9 @@ from megam_tui.jobs import FINAL_STATES
 from megam_tui.models import CommandOutput
 from megam_tui.ui.messages import RunAction
 
-MAX_LINES = 5000
+MAX_LINES = 5000  # lines kept in the view (and in `outputs`)
+FLUSH_S = 0.1  # output is written to the view at most this often
+DISPLAY_MAX = 100  # lines written per flush; a faster flood is thinned (RichLog costs ~0.2 ms a line)
 _CONTROL = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b.|[\x00-\x08\x0b-\x1f\x7f]")
 _HOST_STYLES = ("cyan", "magenta", "green", "yellow", "blue", "bright_cyan", "bright_magenta", "bright_green")
 
@@ -119,9 +122,9 @@ class RunCommandScreen(ModalScreen[None]):
         self.command: str | None = None
         self.status: dict[str, Text] = {}
         self.finished: set[str] = set()
-        self.outputs: list[CommandOutput] = []  # everything shown (tests, copy)
+        self.outputs: collections.deque[CommandOutput] = collections.deque(maxlen=MAX_LINES)  # latest records
         self._jobs: dict[str, int] = {}  # host -> job id
-        self._pending: list[Text] = []
+        self._pending: list[CommandOutput | Text] = []
         self._cancelled: set[str] = set()  # hosts whose job was cancelled
         self._flush_timer: Any = None  # a one-shot timer while lines wait (batches ~50 ms)
         self._hist_pos = len(self.history)
@@ -139,7 +142,7 @@ class RunCommandScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         if self._pending:
-            self._flush_timer = self.set_timer(0.05, self._flush)
+            self._flush_timer = self.set_timer(FLUSH_S, self._flush)
         self.query_one("#run-input", Input).focus()
 
     # ------------------------------------------------------------------ state
@@ -192,31 +195,37 @@ class RunCommandScreen(ModalScreen[None]):
 
     # ------------------------------------------------------------------ output in
     def add_output(self, o: CommandOutput) -> None:
-        """One line (or the final record) of one host."""
+        """One line (or the final record) of one host. Cheap: Text is built at display time."""
         if o.host not in self._styles:
             self._styles[o.host] = _HOST_STYLES[len(self._styles) % len(_HOST_STYLES)]
         self.outputs.append(o)
-        prefix = (f"[{o.host}] ", self._styles[o.host])
         if o.done:
             self.finished.add(o.host)
             cancelled = o.host in self._cancelled
             if o.error:
                 st = Text("cancelled" if cancelled else "error", style="yellow" if cancelled else "bold red")
-                self._queue(Text.assemble(prefix, (clean(o.error), "bold red")))
             elif o.exit_code == -1 and cancelled:
                 st = Text("cancelled", style="yellow")
-                self._queue(Text.assemble(prefix, ("cancelled", "yellow")))
             else:
                 code = o.exit_code if o.exit_code is not None else -1
                 st = Text(f"exit {code}", style="green" if code == 0 else "bold red")
-                self._queue(Text.assemble(prefix, (f"exit {code}", st.style)))
             self.status[o.host] = st
             self._render_status()
             if not self.running and self._cancelled:
                 self.note("cancelled: the channels are closed, the remote commands stopped")
-            return
-        style = "red" if o.stream == "stderr" else ""
-        self._queue(Text.assemble(prefix, (clean(o.line), style)))
+        self._queue(o)
+
+    def _line_text(self, o: CommandOutput) -> Text:
+        prefix = (f"[{o.host}] ", self._styles.get(o.host, ""))
+        if not o.done:
+            return Text.assemble(prefix, (clean(o.line), "red" if o.stream == "stderr" else ""))
+        st = self.status.get(o.host, Text(""))
+        if o.error:
+            return Text.assemble(prefix, (clean(o.error), "yellow" if st.plain == "cancelled" else "bold red"))
+        if st.plain == "cancelled":
+            return Text.assemble(prefix, ("cancelled", "yellow"))
+        code = o.exit_code if o.exit_code is not None else -1
+        return Text.assemble(prefix, (f"exit {code}", "green" if code == 0 else "bold red"))
 
     def job_event(self, ev: RunJobEvent) -> None:
         """One event of one of this run's jobs: a batch of output lines or a state change."""
@@ -234,19 +243,30 @@ class RunCommandScreen(ModalScreen[None]):
             # the job ended without a final record (e.g. cancelled before it started)
             self.add_output(CommandOutput(ev.host, done=True, error=ev.error or ev.state))
 
-    def _queue(self, line: Text) -> None:
-        self._pending.append(line)
+    def _queue(self, item: CommandOutput | Text) -> None:
+        self._pending.append(item)
         if self._flush_timer is None and self.is_mounted:
-            self._flush_timer = self.set_timer(0.05, self._flush)
+            self._flush_timer = self.set_timer(FLUSH_S, self._flush)
 
     def _flush(self) -> None:
+        """Write what arrived since the last flush; a flood is thinned to DISPLAY_MAX lines
+        per flush (end records and headers always shown, the rest counted)."""
         self._flush_timer = None
         if not self._pending:
             return
         pending, self._pending = self._pending, []
+        keep = [i for i, item in enumerate(pending) if not isinstance(item, CommandOutput) or item.done]
+        plain = [i for i, item in enumerate(pending) if isinstance(item, CommandOutput) and not item.done]
+        budget = max(0, DISPLAY_MAX - len(keep))
+        shown = set(keep) | set(plain[len(plain) - budget:] if budget else [])
+        skipped = len(pending) - len(shown)
         log = self.query_one("#run-output", RichLog)
-        for t in pending[-MAX_LINES:]:
-            log.write(t)
+        if skipped:
+            rate = DISPLAY_MAX / FLUSH_S
+            log.write(Text(f"… {skipped} lines not shown (display limit {rate:.0f} lines/s)", style="dim italic"))
+        for i, item in enumerate(pending):
+            if i in shown:
+                log.write(item if isinstance(item, Text) else self._line_text(item))
 
     # ------------------------------------------------------------------ keys
     def action_cancel_run(self) -> None:

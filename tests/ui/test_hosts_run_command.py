@@ -154,3 +154,24 @@ async def test_empty_command_is_refused_with_a_message():
 def test_clean_strips_escape_sequences_and_controls():
     assert clean("\x1b[31mred\x1b[0m\tx\x07\x1b]0;title\x07") == "red x"
     assert clean("[b]markup[/b]") == "[b]markup[/b]"
+
+
+async def test_a_flood_is_thinned_on_screen_but_end_records_and_status_stay():
+    from megam_tui.ui.run_command import DISPLAY_MAX
+
+    screen = RunCommandScreen(["a", "b"])
+    app = ScreenApp(screen)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen.submit("seq 1 5000")
+        screen.add_output(CommandOutput("b", exit_code=0, done=True))
+        for i in range(5000):
+            screen.add_output(CommandOutput("a", str(i)))
+        screen.add_output(CommandOutput("a", exit_code=1, done=True))
+        await pilot.pause(0.3)
+        lines = log_lines(screen)
+        assert len(lines) <= DISPLAY_MAX + 2  # header + note + at most DISPLAY_MAX
+        assert any(line.startswith("… ") and "not shown" in line for line in lines)
+        assert "[b] exit 0" in lines and lines[-1] == "[a] exit 1"
+        assert "[a] 4999" in lines and "[a] 0" not in lines  # the newest lines are the ones shown
+        status = str(screen.query_one("#run-status").render())
+        assert "exit 0" in status and "exit 1" in status

@@ -36,9 +36,9 @@ def test_excess_lines_are_counted_not_kept():
     b.close()
     lines = split_entry(entries[0])
     assert len(lines) == 11
-    note = parse_output(lines[-1])
+    note = parse_output(lines[0])
     assert note.stream == "stderr" and note.line.startswith("… 15 lines not shown")
-    assert [parse_output(x).line for x in lines[:10]] == [str(i) for i in range(10)]
+    assert [parse_output(x).line for x in lines[1:]] == [str(i) for i in range(15, 25)]  # the newest
 
 
 def test_long_line_without_newline_is_passed_on_in_pieces():
@@ -59,6 +59,6 @@ def test_the_end_record_is_never_dropped_and_comes_last():
     b.add(CommandOutput("h", exit_code=2, done=True))
     b.close()
     parsed = [parse_output(x) for x in split_entry(entries[0])]
-    assert [p.line for p in parsed[:3]] == ["0", "1", "2"]
-    assert parsed[3].line.startswith("… 2 lines not shown")
+    assert parsed[0].line.startswith("… 2 lines not shown")
+    assert [p.line for p in parsed[1:4]] == ["2", "3", "4"]
     assert parsed[4] == CommandOutput("h", exit_code=2, done=True)
