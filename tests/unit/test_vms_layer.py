@@ -153,3 +153,17 @@ def test_bad_targets_and_actions(stub):
             layer.run_action("start", target, {}, None)
     with pytest.raises(BackendError, match="unknown libvirt action"):
         layer.run_action("rm -rf", "hv/vm1", {}, None)
+
+
+def test_libvirtd_down_output_is_unreachable_with_the_real_reason():
+    from pathlib import Path
+
+    from megam_tui.backends.base import CommandResult
+    from megam_tui.backends.vms import is_unreachable, virsh_error
+
+    text = (Path(__file__).resolve().parent.parent / "fixtures" / "vms" / "list_libvirtd_down.txt").read_text()
+    res = CommandResult(("virsh",), 1, "", text, 0.0)
+    assert is_unreachable(res)
+    assert virsh_error(res) == "Failed to connect socket to '/var/run/libvirt/libvirt-sock': No such file or directory"
+    other = CommandResult(("virsh",), 1, "", "error: failed to get domain 'x'\n", 0.0)
+    assert not is_unreachable(other) and virsh_error(other) == "failed to get domain 'x'"
