@@ -41,6 +41,7 @@ class DockerLayer(DockerActionsMixin, DockerViewsMixin):
         self._local = threading.local()  # per-thread clients for actions
         self._emit: Emit | None = None
         self._log_sessions: dict[str, Any] = {}
+        self.watchers: dict[str, Any] = {}
         # latest known containers per engine (kept by the watchers; used by stats/actions)
         self.known: dict[str, dict[str, Container]] = {name: {} for name in self.engines}
 
@@ -93,7 +94,8 @@ class DockerLayer(DockerActionsMixin, DockerViewsMixin):
                 return
             self._emit = emit
             for spec in self.engines.values():
-                self._threads.append(EngineWatcher(self, spec, emit))
+                w = self.watchers[spec.name] = EngineWatcher(self, spec, emit)
+                self._threads.append(w)
             if self.engines:
                 self._threads.append(StatsThread(self, emit))
             for t in self._threads:

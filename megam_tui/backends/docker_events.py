@@ -62,6 +62,15 @@ class EngineWatcher(StreamThread):
             self.emit(st)
         return st
 
+    @property
+    def ok(self) -> bool:
+        return bool(self._state and self._state[0])
+
+    def report_down(self, exc: BaseException) -> None:
+        """Called by the stats thread when a ping failed (a hung engine keeps the stream open)."""
+        self._failed(exc)
+        self.interrupt()
+
     def _failed(self, exc: BaseException) -> None:
         st = self._set_state(False, f"engine unreachable: {reason(exc)}")
         self.emit(ContainersSnapshot(self.engine, tuple(self.containers.values()), st))

@@ -345,7 +345,35 @@ class StatsThread(StreamThread):
         url = self.layer.spec(engine).url
         return url.startswith("unix://") and os.path.exists(url[len("unix://") :])
 
+    PING_TIMEOUT = 2.0
+
+    def _alive(self, engine: str) -> bool:
+        """Ping the engine (bounded); a failure is reported through its watcher.
+
+        The event stream notices a dead engine at once (the socket closes), but
+        not a hung one: this catches that within refresh + 2 s.
+        """
+        w = self.layer.watchers.get(engine)
+        if w is None:
+            return True
+        if not w.ok:
+            return False  # the watcher is reconnecting and already shows why
+        spec = self.layer.spec(engine)
+        key = f"ping:{engine}"
+        try:
+            c = self._clients.get(key)
+            if c is None:
+                c = self._clients[key] = make_client(spec, timeout=min(self.PING_TIMEOUT, spec.timeout), version=self._client(engine).api_version)
+            c.ping()
+            return True
+        except Exception as exc:  # noqa: BLE001
+            self._clients.pop(key, None)
+            w.report_down(exc)
+            return False
+
     def tick(self, engine: str) -> StatsSnapshot | None:
+        if not self._alive(engine):
+            return None
         t0 = time.monotonic()
         running = [c for c in self.layer.known.get(engine, {}).values() if c.state in ("running", "paused")]
         live = {c.id for c in running}
