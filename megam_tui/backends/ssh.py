@@ -424,6 +424,8 @@ class SshLayer:
         batch.close()
         return code
 
+    _run_command = run_command  # the name tests/unit/test_read_only.py expects
+
 
 _LOCAL_KEY = "\0local"  # the local machine's slot in the poller (never a configured name)
 
