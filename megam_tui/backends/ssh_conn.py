@@ -183,14 +183,18 @@ class SshPool:
             if p.isdigit():
                 host, port = h, int(p)
         cfg = self._lookup(host)
-        keys = tuple(k for k in (_expand(k) for k in cfg.get("identityfile", []) or []) if os.path.isfile(k))
+        keys = [k for k in (_expand(k) for k in cfg.get("identityfile", []) or []) if os.path.isfile(k)]
+        # no key configured for the hop: try the keys of the hosts that jump through it
+        for spec in self.settings.ssh_hosts:
+            if spec.proxy_jump == text and spec.identity_file and _expand(spec.identity_file) not in keys:
+                keys.append(_expand(spec.identity_file))
         timeout = max([h.timeout for h in self.settings.ssh_hosts] or [5.0])
         return Target(
             name=f"jump:{text}",
             hostname=cfg.get("hostname", host) or host,
             port=port if port != 22 else int(cfg.get("port", 22)),
             user=user or cfg.get("user") or _local_user(),
-            key_filenames=keys,
+            key_filenames=tuple(keys),
             proxy_jump=earlier,
             known_hosts=(self.known_hosts,),
             tofu_file=self.known_hosts,

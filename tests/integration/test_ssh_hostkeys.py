@@ -139,6 +139,23 @@ def test_proxy_jump_through_another_host(tmp_path):
         lay.stop()
 
 
+def test_proxy_jump_given_as_user_at_host_port(tmp_path):
+    """A hop that is not a configured host: [user@]host:port, like ssh -J."""
+
+    def edit(ssh: dict) -> None:
+        for h in ssh["hosts"]:
+            if h["name"] == "node2":
+                h["proxy_jump"] = "root@127.0.0.2:2222"
+
+    lay = SshLayer(make_settings(tmp_path, edit=edit))
+    try:
+        assert lay.run("node2", "echo via-hop").stdout == "via-hop\n"
+        hop = lay.pool.client("jump:root@127.0.0.2:2222").get_transport()
+        assert lay.pool.client("node2").get_transport().sock.get_transport() is hop
+    finally:
+        lay.stop()
+
+
 def _keep_known_hosts(tmp_path):
     def edit(ssh: dict) -> None:
         ssh["known_hosts"] = str(tmp_path / "known_hosts")
