@@ -176,6 +176,7 @@ class _Attempt:
         self.done = threading.Event()
         self.handle: Any = None
         self.error: BaseException | None = None
+        self.abandoned = False  # the transport was closed meanwhile: shut the handle down
 
 
 class RadosTransport:
@@ -189,6 +190,8 @@ class RadosTransport:
         self._lock = threading.Lock()
         self._handle: Any = None
         self._attempt: _Attempt | None = None
+        self._busy: dict[int, int] = {}  # id(handle) -> calls in flight on it
+        self._retired: dict[int, Any] = {}  # closed handles still in use: shut down after their last call
 
     def _options(self) -> dict[str, str]:
         t = str(_secs(self.spec.timeout))
@@ -216,7 +219,10 @@ class RadosTransport:
                 kwargs["name"] = self.spec.client
             handle = rados.Rados(**kwargs)
             handle.connect()
-            attempt.handle = handle
+            with self._lock:
+                if attempt.abandoned:
+                    raise ConnectionAbortedError("transport closed while connecting")
+                attempt.handle = handle
         except Exception as exc:  # noqa: BLE001 - reported to the caller
             attempt.error = exc
             if handle is not None:
@@ -227,9 +233,11 @@ class RadosTransport:
         finally:
             attempt.done.set()
 
-    def _connected(self, deadline: float) -> Any:
+    def _acquire(self, deadline: float) -> Any:
+        """A connected handle, marked busy (so close() cannot shut it down under the call)."""
         with self._lock:
             if self._handle is not None:
+                self._busy[id(self._handle)] = self._busy.get(id(self._handle), 0) + 1
                 return self._handle
             attempt = self._attempt
             if attempt is None or (attempt.done.is_set() and attempt.handle is None):
@@ -239,15 +247,17 @@ class RadosTransport:
             raise CallTimeout(f"no answer from the mons within {self.spec.timeout:g}s")
         with self._lock:
             if attempt.handle is not None:
-                self._handle = attempt.handle
-                self._attempt = None
-                return self._handle
-        raise Unreachable(_rados_error(attempt.error))
+                if self._attempt is attempt:
+                    self._handle, self._attempt = attempt.handle, None
+                if self._handle is attempt.handle:
+                    self._busy[id(self._handle)] = self._busy.get(id(self._handle), 0) + 1
+                    return self._handle
+        raise Unreachable(_rados_error(attempt.error) if attempt.handle is None else "connection closed")
 
     def call(self, cmd: CephCommand, timeout: float) -> tuple[bytes, str]:
         import json
 
-        handle = self._connected(time.monotonic() + timeout)
+        handle = self._acquire(time.monotonic() + timeout)
         body = dict(cmd.mon)
         if cmd.json:
             body["format"] = "json"
@@ -255,6 +265,8 @@ class RadosTransport:
             ret, out, outs = handle.mon_command(json.dumps(body), b"")
         except Exception as exc:  # noqa: BLE001 - rados.Error and friends
             raise Unreachable(_rados_error(exc)) from None
+        finally:
+            self._release(handle)
         if ret < 0:
             msg = (outs or os.strerror(-ret)).strip()
             if ret in (-110, -111, -108, -107):  # ETIMEDOUT ECONNREFUSED ESHUTDOWN ENOTCONN
@@ -262,9 +274,27 @@ class RadosTransport:
             raise BackendError(f"{cmd.text}: {msg}")
         return out, (outs or "").strip()
 
+    def _release(self, handle: Any) -> None:
+        with self._lock:
+            left = self._busy.get(id(handle), 1) - 1
+            if left > 0:
+                self._busy[id(handle)] = left
+                return
+            self._busy.pop(id(handle), None)
+            retired = self._retired.pop(id(handle), None)
+        if retired is not None:
+            _shutdown(retired)
+
     def close(self) -> None:
+        """Drop the connection; a handle still inside a call is shut down when that call returns."""
         with self._lock:
             handle, self._handle = self._handle, None
+            attempt, self._attempt = self._attempt, None
+            if attempt is not None:
+                attempt.abandoned = True
+            if handle is not None and self._busy.get(id(handle)):
+                self._retired[id(handle)] = handle
+                return
         if handle is not None:
             threading.Thread(target=_shutdown, args=(handle,), name="ceph-rados-shutdown", daemon=True).start()
 

@@ -8,12 +8,12 @@ DEFAULT_PALETTE.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from rich.text import Text
 
 from megam_tui.backends.ceph_models import CephOsdTree, CephPools
-from megam_tui.models import CephStatus, Event, HealthCheck, OsdNode, PoolUsage
+from megam_tui.models import CephStatus, Event, HealthCheck, OsdNode
 
 DEFAULT_PALETTE = {"ok": "green", "warn": "yellow", "err": "red", "muted": "grey50", "info": "default"}
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -203,10 +203,6 @@ def pool_lines(pools: CephPools, palette: dict[str, str], width: int = 20) -> Te
         t.append(bar(p.percent_used, width), style=ratio_style(p.percent_used, palette))
         t.append(f" {p.percent_used * 100:5.1f}%  {human_bytes(p.stored)} stored  {p.objects} objects  max avail {human_bytes(p.max_avail)}")
     return t
-
-
-def pool_sort(pools: Iterable[PoolUsage]) -> list[PoolUsage]:
-    return sorted(pools, key=lambda p: p.name)
 
 
 def log_line(ev: Event, palette: dict[str, str]) -> Text:

@@ -255,3 +255,42 @@ def test_new_log_entries_become_events_once():
     new = [e for e in json.loads(raw("log_last_warn.json")) if (e["stamp"], e["seq"]) not in old]
     assert len(logged) == len(new) > 0
     assert any(e.severity == "warn" and e.kind == "log:OSD_DOWN" for e in logged)
+
+
+class BlockingHandle:
+    """Stands in for a rados.Rados handle whose mon_command blocks until released."""
+
+    def __init__(self):
+        import threading
+
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        self.shutdowns = 0
+
+    def mon_command(self, cmd, inbuf):
+        self.entered.set()
+        self.release.wait(5)
+        return 0, b"{}", ""
+
+    def shutdown(self):
+        self.shutdowns += 1
+
+
+@pytest.mark.skipif(not ct.rados_available(), reason="python3-rados not installed")
+def test_close_during_a_call_shuts_the_handle_down_only_after_the_call():
+    import threading
+
+    tr = ct.RadosTransport(ClusterSpec("lab", conf="x.conf"))
+    h = BlockingHandle()
+    tr._handle = h
+    result = {}
+    t = threading.Thread(target=lambda: result.setdefault("r", tr.call(ct.STATUS, 5)))
+    t.start()
+    assert h.entered.wait(5)
+    tr.close()
+    assert h.shutdowns == 0  # still inside mon_command
+    h.release.set()
+    t.join(5)
+    assert result["r"] == (b"{}", "")
+    assert h.shutdowns == 1
+    assert tr._handle is None and tr._busy == {} and tr._retired == {}
