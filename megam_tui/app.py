@@ -76,7 +76,7 @@ def make_pane(layer: str, settings: Settings) -> Any:
 
 
 class MegamApp(App[int]):
-    CSS_PATH = "megam.tcss"
+    CSS_PATH = Path(__file__).parent / "megam.tcss"
     TITLE = "megam-tui"
     COMMANDS = App.COMMANDS | {MegamCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]

@@ -41,12 +41,14 @@ class LocalLoad(Static):
 class Clock(Static):
     DEFAULT_CSS = "Clock { width: 10; content-align: right middle; padding: 0 1; }"
 
+    frozen: str | None = None  # fixed text for snapshot tests
+
     def on_mount(self) -> None:
         self._tick()
         self.set_interval(1.0, self._tick)
 
     def _tick(self) -> None:
-        self.update(time.strftime("%H:%M:%S"))
+        self.update(self.frozen or time.strftime("%H:%M:%S"))
 
 
 class HeaderBar(Horizontal):
