@@ -323,6 +323,14 @@ class SshLayer:
                 raise
             except BackendError:
                 self._shells.pop(host, None)
+                if not reused:
+                    raise
+            # the kept connection died (sshd restarted, network blip): one fresh try, same deadline
+            shell = self._shells[host] = ResidentShell(host, self._open(host, SHELL_COMMAND, deadline, False))
+            try:
+                return shell.ask(METRICS_COMMAND, deadline)
+            except BackendError:
+                self._shells.pop(host, None)
                 raise
         finally:
             lock.release()

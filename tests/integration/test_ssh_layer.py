@@ -334,3 +334,10 @@ def test_a_flood_of_output_reaches_the_job_in_few_capped_batches(layer):
         assert len(job.output) < 1000  # batches, not one entry per line
     finally:
         jm.shutdown()
+
+
+def test_probe_survives_a_dropped_connection_without_showing_the_host_down(layer):
+    assert layer.probe("node2").reachable
+    layer.pool.client("node2").get_transport().close()  # the kept connection dies under the shell
+    h = layer.probe("node2")
+    assert h.reachable and h.metrics is not None, h.error
