@@ -155,7 +155,7 @@ async def running_app(settings, size=(160, 50), need=LAYERS, **kw):
     """The real app with every real layer; waits until every needed layer delivered data."""
     require(*need)
     app = MegamApp(settings, **kw)
-    async with app.run_test(size=size) as pilot:
+    async with app.run_test(size=size, notifications=True) as pilot:
         assert await wait_for(pilot, lambda: all(l in app.first_data_at for l in need), 30), (
             f"no data from {[l for l in need if l not in app.first_data_at]}")
         # every needed layer has at least one reachable object (the testbed is up)
