@@ -387,7 +387,11 @@ class MegamApp(App[int]):
         self.post_message(LocalSample(cpu, vm.total - vm.available, vm.total, load))
 
     def on_local_sample(self, message: LocalSample) -> None:
-        self.query_one(LocalLoad).set_metrics(message.cpu, message.mem_used, message.mem_total, message.load)
+        try:
+            load = self.query_one(LocalLoad)
+        except Exception:  # noqa: BLE001 - header already gone while exiting
+            return
+        load.set_metrics(message.cpu, message.mem_used, message.mem_total, message.load)
 
     # -- shutdown ----------------------------------------------------------------------
     async def action_quit(self) -> None:

@@ -123,9 +123,12 @@ class JobManager:
         audit: AuditLog | None = None,
         workers_per_layer: int = 4,
         history: int = 500,
+        layer_workers: dict[str, int] | None = None,
     ) -> None:
         self.audit = audit or AuditLog(None)
         self.workers_per_layer = workers_per_layer
+        # a command on N hosts should run on all of them at once: ssh gets a wider pool
+        self.layer_workers = {"ssh": 32, **(layer_workers or {})}
         self._ids = itertools.count(1)
         self._jobs: collections.OrderedDict[int, Job] = collections.OrderedDict()
         self._history = history
@@ -170,7 +173,7 @@ class JobManager:
             q = self._queues.get(layer)
             if q is None:
                 q = self._queues[layer] = queue.Queue()
-                for n in range(self.workers_per_layer):
+                for n in range(self._pool_size(layer)):
                     t = threading.Thread(target=self._worker, args=(q,), name=f"jobs-{layer}-{n}", daemon=True)
                     t.start()
                     self._threads.append(t)
@@ -214,12 +217,15 @@ class JobManager:
         for job in self.jobs():
             if not job.done:
                 job.cancel_event.set()
-        for q in self._queues.values():
-            for _ in range(self.workers_per_layer):
+        for layer, q in self._queues.items():
+            for _ in range(self._pool_size(layer)):
                 q.put(None)
         end = time.monotonic() + wait
         for t in self._threads:
             t.join(max(0.0, end - time.monotonic()))
+
+    def _pool_size(self, layer: str) -> int:
+        return max(1, self.layer_workers.get(layer, self.workers_per_layer))
 
     # -- worker ------------------------------------------------------------------
     def _worker(self, q: queue.Queue[Job | None]) -> None:

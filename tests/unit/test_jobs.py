@@ -157,3 +157,13 @@ def test_run_argv_rejects_strings_and_reports_missing_binary():
         run_argv(["megam-no-such-binary"], timeout=1)
     res = run_argv(["sh", "-c", 'echo "$0"', "a;b $(x)"], timeout=5)
     assert res.stdout.strip() == "a;b $(x)"
+
+
+def test_ssh_pool_is_wide_enough_for_a_fleet():
+    jm = JobManager(AuditLog(None))
+    barrier = threading.Barrier(20, timeout=5)
+    jobs = [jm.submit("ssh", "run", f"h{i}", lambda j: barrier.wait()) for i in range(20)]
+    for j in jobs:
+        assert jm.wait(j, 10)
+    assert all(j.state == DONE for j in jobs)  # all 20 ran at once (the barrier needs 20 parties)
+    jm.shutdown()
