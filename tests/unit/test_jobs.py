@@ -88,8 +88,8 @@ def test_cancel_running_job_and_queued_job(tmp_path):
             job.check_cancelled()
             time.sleep(0.01)
 
-    running = jm.submit("ssh", "run", "node1", slow)
-    queued = jm.submit("ssh", "run", "node2", slow)
+    running = jm.submit("docker", "run", "node1", slow)
+    queued = jm.submit("docker", "run", "node2", slow)
     assert started.wait(5)
     assert jm.cancel(queued.id)
     assert queued.state == CANCELLED
