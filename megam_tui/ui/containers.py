@@ -24,6 +24,7 @@ from textual.widgets import DataTable, Input, Sparkline, Static
 
 from megam_tui.ui.containers_format import COLUMN_KEYS, COLUMNS, row_values
 from megam_tui.ui.containers_model import ContainersModel, GroupRow
+from megam_tui.ui.containers_table import ContainersTable
 from megam_tui.ui.messages import RunAction
 
 FINAL_JOB_STATES = ("done", "failed", "cancelled")
@@ -92,7 +93,7 @@ class ContainersPane(Vertical, can_focus=False):
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter: name, image, state, project…", id="containers-filter")
-        table: DataTable[Any] = DataTable(id="containers-table", cursor_type="row", zebra_stripes=False)
+        table = ContainersTable(id="containers-table", cursor_type="row", zebra_stripes=False)
         for key, label, width in COLUMNS:
             table.add_column(label, width=width, key=key)
         yield table
@@ -102,8 +103,8 @@ class ContainersPane(Vertical, can_focus=False):
             yield Sparkline([], id="containers-mem")
 
     @property
-    def table(self) -> DataTable[Any]:
-        return self.query_one("#containers-table", DataTable)
+    def table(self) -> ContainersTable:
+        return self.query_one("#containers-table", ContainersTable)
 
     def on_mount(self) -> None:
         self.set_interval(5.0, self._expire_pending)
@@ -172,15 +173,17 @@ class ContainersPane(Vertical, can_focus=False):
 
     def _update_row(self, key: str, values: tuple[Text, ...]) -> None:
         old = self._rows[key]
-        table = self.table
         merged = []
+        changed: dict[str, Text] = {}
         for col, new, prev in zip(COLUMN_KEYS, values, old):
             if _same(new, prev):
                 merged.append(prev)  # the table keeps the old object: keep ours identical
             else:
-                table.update_cell(key, col, new)
-                self.redraws += 1
+                changed[col] = new
                 merged.append(new)
+        if changed:
+            self.table.set_cells(key, changed)  # only this row is re-rendered
+            self.redraws += len(changed)
         self._rows[key] = tuple(merged)
 
     def _highlighted_key(self) -> str | None:

@@ -100,7 +100,7 @@ class ContainersModel:
             prev = self.containers.get(key)
             self.containers[key] = c
             self.pending.pop(key, None)
-            if is_new or (prev is not None and (prev.name, prev.project, prev.state) != (c.name, c.project, c.state)):
+            if is_new or self._order_may_change(prev, c):
                 return {"*"}
             return {key}
         if isinstance(obj, ContainerRemoved):
@@ -130,6 +130,16 @@ class ContainersModel:
                 return {k for k, c in self.containers.items() if c.engine == obj.name}
             return set()
         return set()
+
+    def _order_may_change(self, prev: Container | None, c: Container) -> bool:
+        """Whether an update can move/hide/show the row (else only its cells change)."""
+        if prev is None or (prev.name, prev.project) != (c.name, c.project):
+            return True
+        if self.filter:
+            return True
+        if self.sort_column in ("state", "uptime", "health", "ports", "image"):
+            return (prev.state_text, prev.started_at, prev.health, prev.ports, prev.image) != (c.state_text, c.started_at, c.health, c.ports, c.image)
+        return False
 
     def _forget(self, key: str) -> None:
         for d in (self.containers, self.stats, self.cpu_hist, self.mem_hist, self.pending):

@@ -44,6 +44,13 @@ def cell(app, key, col):
     return app.query_one(DataTable).get_cell(key, col)
 
 
+def screen_row(app, key) -> str:
+    """What the table actually draws for the row (not just its data)."""
+    t = app.query_one(DataTable)
+    y = t.get_row_index(key) + 1  # + header
+    return "".join(seg.text for seg in t.render_line(y - int(t.scroll_y)))
+
+
 async def start(pilot):
     p = pane(pilot.app)
     p.apply(OK)
@@ -75,6 +82,8 @@ async def test_update_changes_only_changed_cells_and_keeps_cursor():
         # state + uptime + (stats-less) cells: only what changed is written
         assert 1 <= p.redraws - before <= 3
         assert cell(app, "local/c3", "state").plain == "running"
+        assert "running" in screen_row(app, "local/c3") and "exited" not in screen_row(app, "local/c3")
+        assert "web" in screen_row(app, "local/a1")  # other rows still drawn right
         # a new container sorted before the highlighted row: the cursor follows its row
         p.apply(ContainerUpdate(C("e5", "0-first"), time.time()))
         await pilot.pause()
@@ -110,6 +119,7 @@ async def test_stats_update_cpu_mem_and_sparkline_history():
         p.apply(StatsSnapshot("local", (ContainerStats("a1", cpu_pct=20.0, mem_bytes=80 * 1024 * 1024, mem_limit=200 * 1024 * 1024),)))
         await pilot.pause()
         assert cell(app, "local/a1", "cpu").plain == "20.0" and cell(app, "local/a1", "mem").plain == "80.0M"
+        assert "20.0" in screen_row(app, "local/a1") and "80.0M" in screen_row(app, "local/a1")
         assert p.redraws - before == 3  # cpu, mem, mem%
         # stats of an exited container are not shown
         p.apply(StatsSnapshot("local", (ContainerStats("c3", cpu_pct=5.0, mem_bytes=1),)))
