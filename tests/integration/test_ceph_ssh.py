@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from megam_tui.backends.ceph import CephLayer
+from megam_tui.backends.ceph_models import CephLogBacklog
 from megam_tui.backends.ssh import SshLayer
 from megam_tui.config import load_settings
 from megam_tui.models import BackendState, CephStatus, Event
@@ -70,8 +71,6 @@ def test_watch_osd_down_and_noout_over_ssh(layers):
     ceph.start(seen)
     assert seen.wait_for(is_status(lambda s: s.cluster == "lab" and s.health == "HEALTH_OK"), 15)
     assert seen.wait_for(lambda o: isinstance(o, BackendState) and o.name == "far" and not o.ok, 10)
-    from megam_tui.backends.ceph_models import CephLogBacklog
-
     assert seen.wait_for(lambda o: isinstance(o, CephLogBacklog) and o.cluster == "lab", 15)  # first round done
     killed = time.monotonic()
     tb.ceph_sh("kill-osd", "2")
