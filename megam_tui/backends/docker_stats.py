@@ -145,15 +145,36 @@ def cpu_pct_from_api(js: dict[str, Any]) -> float | None:
 # ---------------------------------------------------------------- cgroup files
 
 
-def _read(path: Path) -> str | None:
+def _read(path: Path | str) -> str | None:
+    """One small proc/cgroup file (os.read: ~3x cheaper than open())."""
     try:
-        with open(path, "rb") as fh:
-            return fh.read().decode("ascii", "replace")
+        fd = os.open(path, os.O_RDONLY)
     except OSError:
+        return None
+    try:
+        return os.read(fd, 1 << 16).decode("ascii", "replace")
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def stat_value(text: str | None, key: str) -> int | None:
+    """The value of `key` in a "name value" per line file, without parsing all lines."""
+    if not text:
+        return None
+    i = 0 if text.startswith(key + " ") else text.find("\n" + key + " ")
+    if i < 0:
+        return None
+    start = i + len(key) + (1 if i == 0 else 2)
+    end = text.find("\n", start)
+    try:
+        return int(text[start : end if end >= 0 else None])
+    except ValueError:
         return None
 
 
-def _int(path: Path) -> int | None:
+def _int(path: Path | str) -> int | None:
     text = _read(path)
     if text is None:
         return None
@@ -257,33 +278,62 @@ def host_mem_total(proc: Path = Path("/proc")) -> int | None:
     return None
 
 
-def read_cgroup(dirs: dict[str, Path], now: float | None = None, *, net_dev: Path | None = None, mem_total: int | None = None) -> Sample:
-    """One Sample from the cgroup directories found by `cgroup_dirs`."""
+@dataclass(frozen=True)
+class CgroupFiles:
+    """The file paths one sample reads (computed once per container)."""
+
+    v2: bool
+    cpu: str
+    mem_usage: str
+    mem_stat: str
+    mem_limit: str
+    blk: str | None
+
+    @classmethod
+    def of(cls, dirs: dict[str, Path]) -> CgroupFiles:
+        if "unified" in dirs:
+            d = str(dirs["unified"])
+            return cls(True, f"{d}/cpu.stat", f"{d}/memory.current", f"{d}/memory.stat", f"{d}/memory.max", f"{d}/io.stat")
+        m = str(dirs["memory"])
+        blk = f"{dirs['blkio']}/blkio.throttle.io_service_bytes" if "blkio" in dirs else None
+        return cls(False, f"{dirs['cpuacct']}/cpuacct.usage", f"{m}/memory.usage_in_bytes", f"{m}/memory.stat", f"{m}/memory.limit_in_bytes", blk)
+
+
+def read_cgroup(
+    dirs: dict[str, Path] | CgroupFiles,
+    now: float | None = None,
+    *,
+    net_dev: Path | str | None = None,
+    mem_total: int | None = None,
+    limit: int | None = None,
+) -> Sample:
+    """One Sample from the cgroup directories found by `cgroup_dirs` (or their CgroupFiles).
+
+    `limit`: a memory limit read earlier (limits rarely change; saves a read)."""
     now = time.time() if now is None else now
-    if "unified" in dirs:
-        d = dirs["unified"]
-        cpu_us = parse_kv(_read(d / "cpu.stat")).get("usage_usec")
+    f = dirs if isinstance(dirs, CgroupFiles) else CgroupFiles.of(dirs)
+    stat = _read(f.mem_stat)
+    if f.v2:
+        cpu_us = stat_value(_read(f.cpu), "usage_usec")
         cpu_ns = None if cpu_us is None else cpu_us * 1000
-        usage = _int(d / "memory.current")
-        stat = parse_kv(_read(d / "memory.stat"))
-        limit = _int(d / "memory.max")
-        br, bw = parse_io_stat_v2(_read(d / "io.stat"))
+        inactive = stat_value(stat, "inactive_file")
+        br, bw = parse_io_stat_v2(_read(f.blk)) if f.blk else (None, None)
     else:
-        cpu_ns = _int(dirs["cpuacct"] / "cpuacct.usage")
-        m = dirs["memory"]
-        usage = _int(m / "memory.usage_in_bytes")
-        stat = parse_kv(_read(m / "memory.stat"))
-        limit = _int(m / "memory.limit_in_bytes")
-        br, bw = parse_blkio_v1(_read(dirs["blkio"] / "blkio.throttle.io_service_bytes")) if "blkio" in dirs else (None, None)
-    if limit is not None and limit >= UNLIMITED and mem_total:
-        limit = mem_total
-    if mem_total and limit is not None and limit > mem_total:
-        limit = mem_total
+        cpu_ns = _int(f.cpu)
+        inactive = stat_value(stat, "total_inactive_file")
+        if inactive is None:
+            inactive = stat_value(stat, "inactive_file")
+        br, bw = parse_blkio_v1(_read(f.blk)) if f.blk else (None, None)
+    usage = _int(f.mem_usage)
+    if limit is None:
+        limit = _int(f.mem_limit)
+    if limit is not None and mem_total and limit > mem_total:
+        limit = mem_total  # "unlimited" (v1 ~2^63, v2 "max") -> host memory, as the engine reports
     rx, tx = parse_net_dev(_read(net_dev)) if net_dev is not None else (None, None)
     return Sample(
         time=now,
         cpu_ns=cpu_ns,
-        mem_bytes=mem_used(usage, stat),
+        mem_bytes=None if usage is None else (usage - inactive if inactive is not None and inactive < usage else usage),
         mem_limit=limit,
         net_rx=rx,
         net_tx=tx,
@@ -298,8 +348,10 @@ def read_cgroup(dirs: dict[str, Path], now: float | None = None, *, net_dev: Pat
 @dataclass
 class _Local:
     pid: int
-    dirs: dict[str, Path]
-    net_dev: Path
+    files: CgroupFiles
+    net_dev: str
+    limit: int | None = None
+    ticks: int = 0
 
 
 class StatsThread(StreamThread):
@@ -391,7 +443,10 @@ class StatsThread(StreamThread):
             if loc is None:
                 remote.append(c.id)
                 continue
-            cur = read_cgroup(loc.dirs, net_dev=loc.net_dev, mem_total=self._mem_total)
+            # memory limits rarely change: re-read every 15th tick
+            cur = read_cgroup(loc.files, net_dev=loc.net_dev, mem_total=self._mem_total, limit=loc.limit if loc.ticks % 15 else None)
+            loc.ticks += 1
+            loc.limit = cur.mem_limit
             if cur.cpu_ns is None:  # container went away / restarted: re-resolve next time
                 self._local.pop((engine, c.id), None)
                 continue
@@ -419,7 +474,7 @@ class StatsThread(StreamThread):
         except Exception:  # noqa: BLE001
             return None
         dirs = cgroup_dirs(pid, root) if pid else None
-        loc = _Local(pid, dirs, Path(f"/proc/{pid}/net/dev")) if dirs else None
+        loc = _Local(pid, CgroupFiles.of(dirs), f"/proc/{pid}/net/dev") if dirs else None
         self._local[key] = loc
         return loc
 

@@ -130,3 +130,14 @@ def test_file_parsers():
     )
     assert parse_net_dev(dev) == (1200, 300)
     assert UNLIMITED > 1 << 60
+
+
+def test_stat_value_targeted_lookup():
+    from megam_tui.backends.docker_stats import stat_value
+
+    text = "cache 5\ninactive_file 7\ntotal_inactive_file 9\n"
+    assert stat_value(text, "cache") == 5
+    assert stat_value(text, "inactive_file") == 7  # not fooled by total_inactive_file
+    assert stat_value(text, "total_inactive_file") == 9
+    assert stat_value(text, "missing") is None and stat_value(None, "x") is None
+    assert stat_value("usage_usec 12", "usage_usec") == 12
