@@ -82,8 +82,15 @@ class ImagesScreen(Screen[None]):
             self.post_message(RunAction("docker", "image_remove", [key], {}))
 
     def action_prune(self) -> None:
-        for e in self.engines:
-            self.post_message(RunAction("docker", "image_prune", [e], {}))
+        """Prune dangling images, after a yes/no (whatever the config's `confirm:` says)."""
+        from megam_tui.ui.confirm import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                for e in self.engines:
+                    self.post_message(RunAction("docker", "image_prune", [e], {}))
+
+        self.app.push_screen(ConfirmScreen("prune dangling images on", list(self.engines)), answered)
 
     def action_pull(self) -> None:
         from megam_tui.ui.containers_run_form import PullImageScreen

@@ -157,6 +157,12 @@ async def test_images_and_services_screens():
         assert table.row_count == 1 and table.get_cell("local/sha256:abc123abc123ff", "tags").plain == "busybox:local"
         await pilot.press("D")
         assert (app.actions[-1].action, app.actions[-1].targets) == ("image_remove", ["local/sha256:abc123abc123ff"])
+        n = len(app.actions)
+        await pilot.press("X", "n")  # prune asks first: "n" posts nothing
+        assert len(app.actions) == n
+        await pilot.press("X", "y")
+        await pilot.pause()
+        assert (app.actions[-1].action, app.actions[-1].targets) == ("image_prune", ["local"])
         await pilot.press("escape", "S")
         await pilot.pause()
         p.apply(ServicesSnapshot("local", (Service("s1", "websvc", "local", "replicated", 1, 2, "busybox:local"),), swarm=True))
