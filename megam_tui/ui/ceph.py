@@ -217,9 +217,9 @@ class CephPane(Vertical):
             return
         if v.status is None:
             if v.error:
-                self._show("ceph-head", Text(f"{v.name}: {v.error}", style=f"bold {self.palette['err']}"))
+                self._show("ceph-head", Text(fmt.safe(f"{v.name}: {v.error}"), style=f"bold {self.palette['err']}"))
             else:
-                self._show("ceph-head", Text(f"{v.name}: waiting for the first answer…", style="dim"))
+                self._show("ceph-head", Text(fmt.safe(f"{v.name}: waiting for the first answer…"), style="dim"))
             return
         text = fmt.status_lines(
             v.status, self.palette, since=v.since, now=time.time(),
@@ -259,7 +259,7 @@ class CephPane(Vertical):
                 node = tree.root.add(label, data=("check", c.code), expand=False, allow_expand=bool(c.detail))
                 self._check_nodes[c.code] = node
                 for line in c.detail:
-                    node.add_leaf(Text(line), data=("check", c.code))
+                    node.add_leaf(Text(fmt.safe(line)), data=("check", c.code))
                 if c.detail and len(c.detail) <= AUTO_EXPAND_DETAIL and c.code not in self._collapsed:
                     node.expand()
             elif self._check_shown.get(c.code) != sig:
@@ -267,7 +267,7 @@ class CephPane(Vertical):
                 if self._check_shown.get(c.code, (None, None, None, None))[3] != c.detail:
                     node.remove_children()
                     for line in c.detail:
-                        node.add_leaf(Text(line), data=("check", c.code))
+                        node.add_leaf(Text(fmt.safe(line)), data=("check", c.code))
                     node.allow_expand = bool(c.detail)
             self._check_shown[c.code] = sig
 

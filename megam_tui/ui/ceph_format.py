@@ -19,6 +19,24 @@ DEFAULT_PALETTE = {"ok": "green", "warn": "yellow", "err": "red", "muted": "grey
 SPARKS = "▁▂▃▄▅▆▇█"
 HEALTH_SHORT = {"HEALTH_OK": "OK", "HEALTH_WARN": "WARN", "HEALTH_ERR": "ERR"}
 _FLAGS_RE = re.compile(r"^([a-z][a-z0-9,-]*) flag\(s\) set")
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+MAX_TEXT = 500  # characters of one untrusted string shown
+
+
+def safe(value: object, limit: int = MAX_TEXT) -> str:
+    """Untrusted text made terminal-safe: control bytes (ESC, NUL, C1...) become U+FFFD,
+    lone surrogates '?', and it is cut at `limit` characters. Markup stays literal (callers
+    put it in rich Text, never parse it)."""
+    text = str(value)
+    if len(text) > limit:
+        text = text[:limit] + "…"
+    if not text.isprintable():
+        text = _CONTROL_RE.sub("\ufffd", text)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
 
 
 def health_key(health: str | None) -> str:
@@ -98,9 +116,9 @@ def check_label(c: HealthCheck, palette: dict[str, str]) -> Text:
     style = palette["muted"] if c.muted else palette["err" if sev == "ERR" else "warn"]
     t = Text()
     t.append(f"{sev} ", style=f"bold {style}")
-    t.append(c.code, style="bold" if not c.muted else style)
+    t.append(safe(c.code, 64), style="bold" if not c.muted else style)
     t.append("  ")
-    t.append(c.summary)
+    t.append(safe(c.summary))
     if c.muted:
         t.append("  (muted)", style=palette["muted"])
     if c.detail:
@@ -123,18 +141,18 @@ def status_lines(
     t = Text(no_wrap=True, overflow="ellipsis")
     t.append(f" {st.health} ", style=f"bold reverse {palette[key]}")
     t.append(" ")
-    t.append(st.cluster, style="bold")
+    t.append(safe(st.cluster, 64), style="bold")
     if since is not None and now is not None:
         t.append(f"  for {human_age(now - since)}", style=palette["muted"])
     if error:
         t.append("  ")
-        t.append(f"{st.cluster}: {error}", style=f"bold {palette['err']}")
+        t.append(safe(f"{st.cluster}: {error}"), style=f"bold {palette['err']}")
     t.append("\n")
     t.append("mon ", style=palette["muted"])
     quorum_ok = len(st.quorum) == st.num_mons and st.num_mons > 0
     t.append(f"{len(st.quorum)}/{st.num_mons} in quorum", style="" if quorum_ok else f"bold {palette['err']}")
     if st.quorum:
-        t.append(" (" + ",".join(st.quorum) + ")", style=palette["muted"])
+        t.append(" (" + ",".join(safe(q, 64) for q in st.quorum) + ")", style=palette["muted"])
     t.append("  mgr ", style=palette["muted"])
     t.append("active" if st.mgr_available else "NONE", style="" if st.mgr_available else f"bold {palette['err']}")
     t.append(f" +{st.mgr_standbys} standby", style=palette["muted"])
@@ -147,7 +165,7 @@ def status_lines(
     for state, count in st.pgs_by_state:
         t.append("  ")
         clean = state == "active+clean"
-        t.append(f"{count} {state}", style=palette["ok"] if clean else palette["warn"])
+        t.append(f"{count} {safe(state, 100)}", style=palette["ok"] if clean else palette["warn"])
     t.append("\n")
     ratio = st.bytes_used / st.bytes_total if st.bytes_total else 0.0
     t.append("raw ", style=palette["muted"])
@@ -166,14 +184,14 @@ def status_lines(
 def osd_label(n: OsdNode, palette: dict[str, str]) -> Text:
     t = Text()
     if n.type != "osd":
-        t.append(f"{n.type} ", style=palette["muted"])
-        t.append(n.name, style="bold")
+        t.append(f"{safe(n.type, 32)} ", style=palette["muted"])
+        t.append(safe(n.name, 100), style="bold")
         if n.crush_weight is not None:
             t.append(f"  w {n.crush_weight:g}", style=palette["muted"])
         return t
     up = n.status == "up"
     is_in = (n.reweight or 0.0) > 0.0
-    t.append(n.name, style="bold")
+    t.append(safe(n.name, 100), style="bold")
     t.append("  ")
     t.append("up" if up else "DOWN", style=palette["ok"] if up else f"bold {palette['err']}")
     t.append(" ")
@@ -195,10 +213,11 @@ def pool_lines(pools: CephPools, palette: dict[str, str], width: int = 20) -> Te
     t.append("raw ", style=palette["muted"])
     t.append(bar(ratio, width), style=ratio_style(ratio, palette))
     t.append(f" {ratio * 100:5.1f}%  {human_bytes(pools.used_raw_bytes)} used, {human_bytes(pools.avail_bytes)} avail of {human_bytes(pools.total_bytes)}")
-    name_w = max([len(p.name) for p in pools.pools] + [4])
+    names = {p.id: safe(p.name, 64) for p in pools.pools}
+    name_w = max([len(n) for n in names.values()] + [4])
     for p in sorted(pools.pools, key=lambda p: p.name):
         t.append("\n")
-        t.append(p.name.ljust(name_w), style="bold")
+        t.append(names[p.id].ljust(name_w), style="bold")
         t.append(" ")
         t.append(bar(p.percent_used, width), style=ratio_style(p.percent_used, palette))
         t.append(f" {p.percent_used * 100:5.1f}%  {human_bytes(p.stored)} stored  {p.objects} objects  max avail {human_bytes(p.max_avail)}")
@@ -213,7 +232,7 @@ def log_line(ev: Event, palette: dict[str, str]) -> Text:
     t.append(_time.strftime("%H:%M:%S ", _time.localtime(ev.time)), style=palette["muted"])
     tag = {"error": "ERR", "warn": "WRN", "debug": "DBG"}.get(ev.severity, "INF")
     t.append(f"[{tag}] ", style=style)
-    t.append(ev.message, style=style)
+    t.append(safe(ev.message), style=style)
     return t
 
 
@@ -223,6 +242,7 @@ def badge_text(entries: Sequence[tuple[str, str | None, float | None, str | None
     for i, (name, health, since, error) in enumerate(entries):
         if i:
             t.append(" · ")
+        name = safe(name, 32)
         if error:
             t.append(f"CEPH {name} UNREACHABLE")
         else:

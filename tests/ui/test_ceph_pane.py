@@ -301,3 +301,26 @@ def test_labels_are_text_not_markup():
 
     label = fmt.check_label(HealthCheck("X", "HEALTH_WARN", "[red]boom[/red]"), fmt.DEFAULT_PALETTE)
     assert isinstance(label, Text) and "[red]boom[/red]" in label.plain
+
+
+def test_safe_drops_controls_keeps_markup_and_bounds_length():
+    from megam_tui.ui import ceph_format as fmt
+
+    assert fmt.safe("\x1b[2Jred\x00\x9b") == "\ufffd[2Jred\ufffd\ufffd"
+    assert fmt.safe("[b]x[/b]") == "[b]x[/b]"
+    assert fmt.safe(b"a\xff".decode("utf-8", "surrogateescape")) == "a?"
+    assert fmt.safe("A" * 10_000) == "A" * fmt.MAX_TEXT + "…"
+
+
+async def test_hostile_detail_and_log_lines_render_safely():
+    app = PaneApp()
+    async with app.run_test(size=(140, 40)) as pilot:
+        pane = app.query_one(CephPane)
+        evil = "\x1b]0;pwned\x07[red]x[/red]\x00"
+        pane.apply(CephStatus("lab", "HEALTH_WARN", quorum=(evil,), checks=(HealthCheck("OSD_DOWN", "HEALTH_WARN", evil, detail=(evil,)),)))
+        pane.apply(CephLogBacklog("lab", (Event(1.0, "ceph", "warn", "lab", evil, kind="log"),)))
+        await pilot.pause()
+        lines = tree_lines(pane.query_one("#ceph-checks", Tree))
+        assert all("\x1b" not in ln and "\x00" not in ln for ln in lines)
+        assert "[red]x[/red]" in lines[1]
+        assert "\x1b" not in head(pane) and "[red]x[/red]" in head(pane)
