@@ -99,8 +99,8 @@ async def test_mon_stopped_shows_unreachable_then_recovers(settings, conf):
         print(f"mon stopped: unreachable on screen after {seen_in:.2f} s; back {back_in:.2f} s after restart")
 
 
-def ceph_cli(*args: str) -> None:
-    subprocess.run(["ceph", "--conf", tb.cluster_spec().conf, "--connect-timeout", "3", *args],
+def ceph_cli(conf: str, *args: str) -> None:
+    subprocess.run(["ceph", "--conf", conf, "--connect-timeout", "3", *args],
                    capture_output=True, timeout=20, check=False)
 
 
@@ -113,7 +113,7 @@ async def test_mgr_stopped_shows_mgr_down_then_recovers(settings, conf):
         try:
             # the mon notices a silent mgr only after its beacon grace (30 s+); `mgr fail`
             # tells it now, as it would be told later
-            await asyncio.to_thread(ceph_cli, "mgr", "fail", "x")
+            await asyncio.to_thread(ceph_cli, conf, "mgr", "fail", "x")
             assert await wait_for(pilot, lambda: "MGR_DOWN" in codes(app), 20), codes(app)
             seen_in = time.monotonic() - stopped
             assert view(app).status.mgr_available is False and health(app) == "HEALTH_WARN"
