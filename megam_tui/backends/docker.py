@@ -153,8 +153,12 @@ class DockerLayer(DockerActionsMixin, DockerViewsMixin):
         }
 
     # ------------------------------------------------------------------ logs
-    def follow_logs(self, session_id: str, targets: list[str], tail: int | None = None, emit: Emit | None = None) -> Any:
-        """Start (or extend) a follow session; its LogBatch objects go to `emit` (default: start()'s)."""
+    def follow_logs(
+        self, session_id: str, targets: list[str], tail: int | None = None, emit: Emit | None = None, *, service: bool = False, name: str | None = None
+    ) -> Any:
+        """Start (or extend) a follow session; its LogBatch objects go to `emit` (default: start()'s).
+
+        service=True: targets are "engine/serviceid" of Swarm services."""
         from megam_tui.backends.docker_logs import LogSession
 
         sink = emit or self._emit
@@ -168,7 +172,8 @@ class DockerLayer(DockerActionsMixin, DockerViewsMixin):
             engine, _, cid = target.partition("/")
             spec = self.spec(engine)
             known = self.known.get(engine, {}).get(cid)
-            session.add(spec, cid, known.name if known else cid[:12], self.settings.logs_tail if tail is None else int(tail))
+            label = name or (known.name if known else cid[:12])
+            session.add(spec, cid, label, self.settings.logs_tail if tail is None else int(tail), "services" if service else "containers")
         return session
 
     def stop_logs(self, session_id: str) -> None:
@@ -178,7 +183,9 @@ class DockerLayer(DockerActionsMixin, DockerViewsMixin):
             session.stop()
 
     def do_logs_follow(self, engine: str, cid: str, params: dict[str, Any], job: Any) -> str:
-        self.follow_logs(str(params.get("session") or "logs"), [f"{engine}/{cid}"], params.get("tail"))
+        self.follow_logs(
+            str(params.get("session") or "logs"), [f"{engine}/{cid}"], params.get("tail"), service=bool(params.get("service")), name=params.get("name")
+        )
         return "following"
 
     def do_logs_stop(self, engine: str, cid: str, params: dict[str, Any], job: Any) -> str:

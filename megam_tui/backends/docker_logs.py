@@ -127,8 +127,9 @@ class LogFollower(StreamThread):
     backoff_initial = 0.5
     backoff_max = 5.0
 
-    def __init__(self, session: LogSession, spec: EngineSpec, cid: str, name: str, tail: int) -> None:
+    def __init__(self, session: LogSession, spec: EngineSpec, cid: str, name: str, tail: int, kind: str = "containers") -> None:
         super().__init__(f"docker-logs-{name}", on_error=self._failed)
+        self.kind = kind  # "containers" | "services" (Swarm service logs: same stream format)
         self.session = session
         self.spec = spec
         self.cid = cid
@@ -154,7 +155,7 @@ class LogFollower(StreamThread):
     def run_once(self) -> None:
         client = make_client(self.spec, timeout=self.spec.timeout)
         try:
-            tty = bool((client.inspect_container(self.cid).get("Config") or {}).get("Tty"))
+            tty = self.kind == "containers" and bool((client.inspect_container(self.cid).get("Config") or {}).get("Tty"))
             params: dict[str, Any] = {"stdout": 1, "stderr": 1, "follow": 1, "timestamps": 1}
             if self._last_ts is None:
                 params["tail"] = str(self.tail)
@@ -162,7 +163,7 @@ class LogFollower(StreamThread):
                 params["since"] = str(int(self._last_ts))  # whole seconds: duplicates dropped below
             # requests' own API on the APIClient session: connect bounded, reads unbounded (a
             # quiet container is not an error); stop() closes the response from another thread.
-            url = f"{client.base_url}/v{client.api_version}/containers/{self.cid}/logs"
+            url = f"{client.base_url}/v{client.api_version}/{self.kind}/{self.cid}/logs"
             resp = client.get(url, params=params, stream=True, timeout=(self.spec.timeout, None))
             if resp.status_code >= 400:
                 try:
@@ -176,7 +177,7 @@ class LogFollower(StreamThread):
             finally:
                 self._stream = None
                 resp.close()
-            if self.stopping:
+            if self.stopping or self.kind != "containers":
                 return
             # the stream ended: the container stopped (or the engine went away)
             info = client.inspect_container(self.cid)
@@ -252,12 +253,12 @@ class LogSession:
         self._flusher = threading.Thread(target=self._flush_loop, name=f"docker-logs-flush-{session_id}", daemon=True)
         self._flusher.start()
 
-    def add(self, spec: EngineSpec, cid: str, name: str, tail: int) -> None:
+    def add(self, spec: EngineSpec, cid: str, name: str, tail: int, kind: str = "containers") -> None:
         key = f"{spec.name}/{cid}"
         with self._lock:
             if key in self.followers:
                 return
-            f = self.followers[key] = LogFollower(self, spec, cid, name, tail)
+            f = self.followers[key] = LogFollower(self, spec, cid, name, tail, kind)
             self._buffers[key] = collections.deque(maxlen=self.max_lines)
         f.start()
 

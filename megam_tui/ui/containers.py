@@ -405,14 +405,17 @@ class ContainersPane(Vertical, can_focus=False):
                 print(f"exec failed: {exc}")
 
     def action_logs(self) -> None:
-        from megam_tui.ui.logs import LogsScreen
-
         targets = self.targets()
         if not targets:
             self.notify("no container selected", severity="warning")
             return
+        self.open_logs(targets, {k: self.model.containers[k].name for k in targets})
+
+    def open_logs(self, targets: list[str], names: dict[str, str], extra: dict[str, Any] | None = None) -> None:
+        """Push a LogsScreen fed by this pane (also used by the Services screen)."""
+        from megam_tui.ui.logs import LogsScreen
+
         session = f"logs-{next(_session_ids)}"
-        names = {k: self.model.containers[k].name for k in targets}
         screen = LogsScreen(session, names, max_lines=self.logs_max_lines)
         self.screens_open[f"logs:{session}"] = screen
 
@@ -421,7 +424,7 @@ class ContainersPane(Vertical, can_focus=False):
             self.post_message(RunAction("docker", "logs_stop", targets[:1], {"session": session}))
 
         self.app.push_screen(screen, closed)
-        self.post_message(RunAction("docker", "logs_follow", targets, {"session": session, "tail": self.logs_tail}))
+        self.post_message(RunAction("docker", "logs_follow", targets, {"session": session, "tail": self.logs_tail, **(extra or {})}))
 
     def action_inspect(self) -> None:
         from megam_tui.ui.inspect import InspectScreen
@@ -476,6 +479,6 @@ class ContainersPane(Vertical, can_focus=False):
         from megam_tui.ui.containers_services import ServicesScreen
 
         engines = sorted(self.model.engines) or ["local"]
-        screen = ServicesScreen(engines)
+        screen = ServicesScreen(engines, open_logs=self.open_logs)
         self.screens_open["services"] = screen
         self.app.push_screen(screen, lambda _: self.screens_open.pop("services", None))

@@ -23,11 +23,13 @@ class ServicesScreen(Screen[None]):
         Binding("plus,equals_sign", "scale(1)", "Scale +1", id="services.scale_up"),
         Binding("minus", "scale(-1)", "Scale -1", id="services.scale_down"),
         Binding("r", "refresh", "Refresh", id="services.refresh"),
+        Binding("l", "logs", "Logs", id="services.logs"),
     ]
 
-    def __init__(self, engines: list[str], refresh_every: float = 2.0) -> None:
+    def __init__(self, engines: list[str], refresh_every: float = 2.0, open_logs: Any = None) -> None:
         super().__init__()
         self.engines = engines
+        self.open_logs = open_logs
         self.refresh_every = refresh_every
         self.snaps: dict[str, Any] = {}
 
@@ -86,6 +88,15 @@ class ServicesScreen(Screen[None]):
             return
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         self.post_message(RunAction("docker", "service_scale", [key], {"delta": delta}))
+
+    def action_logs(self) -> None:
+        table = self.query_one(DataTable)
+        if table.row_count == 0 or self.open_logs is None:
+            self.notify("no service", severity="warning")
+            return
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        name = table.get_cell(key, "name").plain
+        self.open_logs([key], {key: name}, {"service": True, "name": name})
 
     def action_close(self) -> None:
         self.dismiss(None)

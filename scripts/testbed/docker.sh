@@ -8,7 +8,7 @@
 #   docker.sh status     exit 0 iff the daemon answers
 #   docker.sh many N     make sure N extra sleeping containers (many-1..N) run (benchmarks)
 #   docker.sh unmany     remove the many-* containers
-#   docker.sh swarm      make this engine a single-node Swarm manager with service `websvc`
+#   docker.sh swarm      make this engine a single-node Swarm manager with services websvc, chattysvc
 # MEGAM_TESTBED_CONTAINERS=N with `up` is the same as `up` followed by `many N`.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -125,7 +125,11 @@ swarm() {
     if ! d service inspect websvc >/dev/null 2>&1; then
         d service create --detach --name websvc --replicas 2 --no-resolve-image "$IMAGE" sleep 1000000 >/dev/null
     fi
-    log "swarm active; service websvc"
+    if ! d service inspect chattysvc >/dev/null 2>&1; then
+        d service create --detach --name chattysvc --replicas 1 --no-resolve-image "$IMAGE" \
+            sh -c 'i=0; while true; do i=$((i+1)); echo "svc line $i [red]x[/]"; sleep 0.5; done' >/dev/null
+    fi
+    log "swarm active; services websvc, chattysvc"
 }
 
 write_fragment() {

@@ -58,3 +58,20 @@ def test_services_list_action_emits_snapshot(swarm):
     layer._emit = got.append
     assert layer.run_action("services_list", "local", {}, FakeJob()).endswith("services")
     assert isinstance(got[-1], ServicesSnapshot) and any(s.name == "websvc" for s in got[-1].services)
+
+
+def test_service_logs_follow(swarm):
+    from megam_tui.backends.docker_logs import LogBatch
+    from tests.integration.docker_helpers import Collector
+
+    layer = make_layer()
+    _, svcs = _svc(layer)
+    sid = svcs["chattysvc"].id
+    sink = Collector()
+    layer.follow_logs("svc", [f"local/{sid}"], tail=5, emit=sink, service=True, name="chattysvc")
+    try:
+        batch = sink.wait_for(lambda o: isinstance(o, LogBatch) and o.lines, timeout=20)
+        line = batch.lines[0]
+        assert line.name == "chattysvc" and "svc line" in line.text and "[red]x[/]" in line.text
+    finally:
+        layer.stop_logs("svc")

@@ -189,3 +189,20 @@ async def test_run_form_validates_and_posts_run():
         await pilot.pause()
         run = app.actions[-1]
         assert (run.action, run.targets, run.params) == ("run", ["local"], {"image": "busybox:local", "name": "fresh", "env": "A=1"})
+
+
+async def test_services_logs_open_a_follow_session():
+    app = Host()
+    async with app.run_test(size=(120, 30)) as pilot:
+        p = await _open(pilot, key="S")
+        p.apply(ServicesSnapshot("local", (Service("s1", "websvc", "local", "replicated", 2, 2, "busybox:local"),), swarm=True))
+        await pilot.pause()
+        await pilot.press("l")
+        await pilot.pause()
+        assert isinstance(app.screen, LogsScreen)
+        follow = app.actions[-1]
+        assert (follow.action, follow.targets) == ("logs_follow", ["local/s1"])
+        assert follow.params["service"] is True and follow.params["name"] == "websvc"
+        p.apply(LogBatch(follow.params["session"], (LogLine("local/s1", "websvc", None, "hello"),)))
+        await pilot.pause()
+        assert app.screen.view.entries[-1].text == "hello"
