@@ -1,13 +1,14 @@
 """Ceph watching benchmark against the testbed cluster (scripts/testbed/ceph.sh).
 
-    python benchmarks/ceph.py [--window 60] [--refresh 2] [--kills 3]
+    python benchmarks/ceph.py [--window 90] [--warmup 45] [--refresh 2] [--kills 3]
 
 Runs side by side, over the same window, each in its own process:
   app (rados)      the real MegamApp, headless, only the Ceph cluster configured
   layer (rados)    CephLayer alone, in-process librados transport
   layer (cli)      CephLayer alone, `ceph ... -f json` CLI transport
   ceph -s loop     `while :; do ceph -s; sleep <refresh>; done`
-and prints CPU % of one core of each process tree (children included). Then
+and prints CPU % of one core of each process tree (children included), measured
+after --warmup seconds (steady state: sparkline window full, start-up done). Then
 kills an OSD by PID (`ceph.sh kill-osd`) --kills times and prints the latency
 from the kill to: the layer emitting HEALTH_WARN with OSD_DOWN and its detail
 line (rados, cli) and the app's pane having it rendered (screen).
@@ -158,7 +159,8 @@ def wait_ok(outs: dict[str, str], since: float, timeout: float) -> bool:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--window", type=float, default=60.0)
+    ap.add_argument("--window", type=float, default=90.0)
+    ap.add_argument("--warmup", type=float, default=45.0)
     ap.add_argument("--refresh", type=float, default=2.0)
     ap.add_argument("--kills", type=int, default=3)
     ap.add_argument("--child-layer")
@@ -199,7 +201,7 @@ def main() -> int:
         if not all(records(o) for o in outs.values()):
             print("a watcher never reported a status", file=sys.stderr)
             return 1
-        time.sleep(2 * args.refresh)
+        time.sleep(args.warmup)
         c0 = {n: tree_cpu(p.pid) for n, p in procs.items()}
         t0 = time.monotonic()
         time.sleep(args.window)
