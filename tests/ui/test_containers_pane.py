@@ -2,7 +2,6 @@
 
 import time
 
-import pytest
 from textual.app import App
 from textual.widgets import DataTable, Input, Static
 

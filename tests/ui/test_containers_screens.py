@@ -6,7 +6,7 @@ from textual.widgets import Tree
 
 from megam_tui.backends.docker_logs import LogBatch, LogLine
 from megam_tui.backends.docker_models import ContainersSnapshot, ImagesSnapshot, InspectResult, ServicesSnapshot
-from megam_tui.models import BackendState, Image, Service
+from megam_tui.models import Image, Service
 from megam_tui.ui.inspect import InspectScreen, mask_env
 from megam_tui.ui.logs import LogsScreen
 from tests.ui.test_containers_pane import BASE, OK, Host, keys, pane
