@@ -23,7 +23,7 @@ class CephBadge(Static):
     DEFAULT_CSS = """
     CephBadge { width: auto; height: 1; padding: 0 1; text-style: bold; background: $panel; color: $text-muted; }
     CephBadge.-ok { background: $success; color: $text; }
-    CephBadge.-warn { background: $warning; color: $text; text-style: bold reverse; }
+    CephBadge.-warn { background: $warning; color: $text; text-style: bold; }
     CephBadge.-err { background: $error; color: $text; text-style: bold; }
     CephBadge.-unknown { background: $error-darken-2; color: $text; }
     """
