@@ -18,7 +18,7 @@ from typing import Any
 
 from megam_tui.backends import ceph_parse as cp
 from megam_tui.backends import ceph_transport as ct
-from megam_tui.backends.base import BackendError
+from megam_tui.backends.base import BackendError, Unreachable
 from megam_tui.backends.ceph_models import CephLogBacklog
 from megam_tui.models import BackendState, CephStatus
 
@@ -93,14 +93,19 @@ class CephPoller(threading.Thread):
             return
         cheap = bool(getattr(transport, "cheap", False))
         now = time.monotonic()
-        st = self._with_detail(st, cheap, now, spec.timeout)
-        self._set_reachable(True, None)
-        for ev in cp.health_events(self.last_status, st):
-            self.emit(ev)
-        self.last_status = st
-        self.emit(st)
-        self._heavy(st, cheap, now, spec.timeout)
-        self._log(cheap, now, spec.timeout)
+        try:
+            st = self._with_detail(st, cheap, now, spec.timeout)
+            self._set_reachable(True, None)
+            for ev in cp.health_events(self.last_status, st):
+                self.emit(ev)
+            self.last_status = st
+            self.emit(st)
+            self._heavy(st, cheap, now, spec.timeout)
+            self._log(cheap, now, spec.timeout)
+        except Unreachable as exc:
+            # the cluster went away in the middle of a round: say so now, not after
+            # every remaining call of the round has timed out too
+            self._set_reachable(False, f"cluster unreachable: {exc}")
 
     def _set_reachable(self, ok: bool, error: str | None) -> None:
         if self.reachable is ok and ok:
@@ -126,6 +131,8 @@ class CephPoller(threading.Thread):
                 _, checks = cp.parse_health_detail(raw)
                 self._detail = {c.code: c.detail for c in checks}
                 self._detail_sig, self._detail_at = sig, now
+            except Unreachable:
+                raise
             except BackendError:
                 pass  # keep the previous lines; the status itself is fresh
         from megam_tui.models import HealthCheck
@@ -140,6 +147,8 @@ class CephPoller(threading.Thread):
         for fetch in (self.layer.osd_tree, self.layer.pools):
             try:
                 snap = fetch(self.cluster, timeout)
+            except Unreachable:
+                raise
             except BackendError:
                 continue
             key = type(snap).__name__
@@ -154,6 +163,8 @@ class CephPoller(threading.Thread):
         self._log_at = now
         try:
             entries = self.layer.log_last(self.cluster, timeout=timeout)
+        except Unreachable:
+            raise
         except BackendError:
             return
         fresh = []

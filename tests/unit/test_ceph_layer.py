@@ -294,3 +294,25 @@ def test_close_during_a_call_shuts_the_handle_down_only_after_the_call():
     assert result["r"] == (b"{}", "")
     assert h.shutdowns == 1
     assert tr._handle is None and tr._busy == {} and tr._retired == {}
+
+
+class DiesAfter(ReplayTransport):
+    """Answers `ok_calls` commands, then the cluster is gone (every call fails)."""
+
+    def __init__(self, ok_calls):
+        super().__init__(True, WARN)
+        self.ok_calls = ok_calls
+
+    def call(self, cmd, timeout):
+        if len(self.asked) >= self.ok_calls:
+            self.down = "timed out"
+        return super().call(cmd, timeout)
+
+
+def test_cluster_lost_mid_round_stops_the_round_and_says_unreachable():
+    tr = DiesAfter(ok_calls=2)  # status and health detail answer, osd tree does not
+    p, seen = poll(layer_with(tr))
+    p.poll_once()
+    assert tr.asked == ["ceph status", "ceph health detail", "ceph osd tree"]  # df, log not tried
+    states = [(o.ok, o.error) for o in seen if isinstance(o, BackendState)]
+    assert states == [(True, None), (False, "cluster unreachable: timed out")]
