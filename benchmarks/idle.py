@@ -65,7 +65,10 @@ def remove_vm(name: str) -> None:
     sh("virsh", "-c", URI, "undefine", name, check=False)
 
 
-def write_config(path: Path, refresh: float, home: Path) -> None:
+LAYERS = ("docker", "ceph", "libvirt", "ssh")
+
+
+def write_config(path: Path, refresh: float, home: Path, only: str | None = None) -> None:
     import yaml
 
     ssh = yaml.safe_load((TESTBED / "ssh.yaml").read_text())["ssh"]
@@ -77,6 +80,9 @@ def write_config(path: Path, refresh: float, home: Path) -> None:
         "libvirt": yaml.safe_load((TESTBED / "libvirt.yaml").read_text())["libvirt"],
         "ssh": ssh,
     }
+    if only is not None:  # one layer alone (the others absent; no local host row)
+        cfg = {"refresh": cfg["refresh"], only: cfg[only]}
+        cfg.setdefault("ssh", {"hosts": []})["include_local"] = False
     path.write_text(yaml.safe_dump(cfg, sort_keys=False))
 
 
@@ -152,6 +158,7 @@ def main() -> int:
     ap.add_argument("--containers", type=int, default=200)
     ap.add_argument("--skip", default="", help="comma list: glances")
     ap.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    ap.add_argument("--breakdown", action="store_true", help="also run megam-tui with each layer alone")
     args = ap.parse_args()
     skip = set(filter(None, args.skip.split(",")))
 
@@ -181,6 +188,18 @@ def main() -> int:
             args.window, 2 * args.refresh, env={**env, "PYTHONPATH": str(REPO)},
         )
 
+        if args.breakdown:
+            ready = {"docker": "many-", "ceph": "HEALTH_", "libvirt": "megam-vm1", "ssh": "node3"}
+            for layer in LAYERS:
+                print(f"megam-tui, {layer} only ...", flush=True)
+                one = work / f"{layer}.yaml"
+                write_config(one, args.refresh, work / "home", only=layer)
+                results[f"only {layer}"] = run_in_tmux(
+                    [sys.executable, "-m", "megam_tui", "--config", str(one)],
+                    lambda scr, w=ready[layer]: w in scr, args.window, 2 * args.refresh,
+                    env={**env, "PYTHONPATH": str(REPO)},
+                )
+
         if "glances" not in skip and shutil.which("glances"):
             print("glances ...", flush=True)
             results["glances"] = run_in_tmux(
@@ -194,17 +213,17 @@ def main() -> int:
 
     base = results["baseline"]["engines"]
     print()
-    print(f"{'tool':<11} {'own CPU%':>8} {'dockerd':>8} {'ceph':>7} {'libvirt':>8} {'sshd':>6} {'engines+':>9} {'TOTAL%':>7} {'RSS MB':>7} {'load1':>6}")
-    print(f"{'baseline':<11} {'-':>8} " + " ".join(f"{base[g]:>{w}.2f}" for g, w in (("docker", 8), ("ceph", 7), ("libvirt", 8), ("sshd", 6)))
+    print(f"{'tool':<12} {'own CPU%':>8} {'dockerd':>8} {'ceph':>7} {'libvirt':>8} {'sshd':>6} {'engines+':>9} {'TOTAL%':>7} {'RSS MB':>7} {'load1':>6}")
+    print(f"{'baseline':<12} {'-':>8} " + " ".join(f"{base[g]:>{w}.2f}" for g, w in (("docker", 8), ("ceph", 7), ("libvirt", 8), ("sshd", 6)))
           + f" {'-':>9} {'-':>7} {'-':>7} {results['baseline']['load1']:>6.2f}")
-    for name in ("megam-tui", "glances"):
+    for name in ("megam-tui", *(f"only {layer}" for layer in LAYERS), "glances"):
         r = results.get(name)
         if not r:
             continue
         extra = {g: r["engines"][g] - base[g] for g in base}
         r["engines_extra"] = extra
         r["total"] = r["cpu"] + sum(extra.values())
-        print(f"{name:<11} {r['cpu']:>8.2f} " + " ".join(f"{extra[g]:>+{w}.2f}" for g, w in (("docker", 8), ("ceph", 7), ("libvirt", 8), ("sshd", 6)))
+        print(f"{name:<12} {r['cpu']:>8.2f} " + " ".join(f"{extra[g]:>+{w}.2f}" for g, w in (("docker", 8), ("ceph", 7), ("libvirt", 8), ("sshd", 6)))
               + f" {sum(extra.values()):>+9.2f} {r['total']:>7.2f} {r['rss_mb']:>7.0f} {r['load1']:>6.2f}")
     print("\n(engine columns: CPU % of one core during the tool's window minus the baseline window)")
     verdict = results["megam-tui"]["total"] <= 1.0
