@@ -30,6 +30,7 @@ IO_HISTORY = 60  # samples kept for the sparklines
 LOG_KEPT = 1000  # cluster log lines kept per cluster
 AUTO_EXPAND_DETAIL = 5  # a new check with this many detail lines or fewer opens by itself
 MUTE_TTL = "10m"
+RECENT_LINES = 50  # cluster log lines under the checks (the Log tab keeps LOG_KEPT)
 TABS = ("ceph-tab-health", "ceph-tab-osds", "ceph-tab-pools", "ceph-tab-log")
 
 
@@ -58,6 +59,7 @@ class CephPane(Vertical):
     CephPane #ceph-log-search { display: none; height: 3; }
     CephPane.-searching #ceph-log-search { display: block; }
     CephPane #ceph-log { height: 1fr; }
+    CephPane #ceph-recent { height: 40%; min-height: 4; overflow-x: hidden; border-top: solid $panel-lighten-2; background: $surface; }
     """
     BINDINGS = [
         Binding("o", "toggle_flag('noout')", "noout", id="ceph.noout"),
@@ -97,6 +99,7 @@ class CephPane(Vertical):
         with TabbedContent(id="ceph-tabs"):
             with TabPane("Health", id="ceph-tab-health"):
                 yield Tree(Text("checks"), id="ceph-checks")
+                yield RichLog(id="ceph-recent", max_lines=RECENT_LINES, wrap=False, markup=False, highlight=False)
             with TabPane("OSDs", id="ceph-tab-osds"):
                 yield Tree(Text("osds"), id="ceph-osds")
             with TabPane("Pools", id="ceph-tab-pools"):
@@ -108,6 +111,7 @@ class CephPane(Vertical):
 
     def on_mount(self) -> None:
         self._load_palette()
+        self.query_one("#ceph-recent", RichLog).can_focus = False  # the Log tab is where one scrolls
         for tid in ("#ceph-checks", "#ceph-osds"):
             tree = self.query_one(tid, Tree)
             tree.show_root = False
@@ -172,8 +176,11 @@ class CephPane(Vertical):
                 return  # health events go to the timeline; the pane shows the status itself
             v = self.view(obj.source)
             v.log.append(obj)
-            if self._shown(obj.source) and self._matches(obj):
-                self.query_one("#ceph-log", RichLog).write(fmt.log_line(obj, self.palette))
+            if self._shown(obj.source):
+                line = fmt.log_line(obj, self.palette)
+                self.query_one("#ceph-recent", RichLog).write(line)
+                if self._matches(obj):
+                    self.query_one("#ceph-log", RichLog).write(line)
 
     def _shown(self, cluster: str) -> bool:
         return self.is_mounted and cluster == self.current
@@ -334,15 +341,21 @@ class CephPane(Vertical):
     def _matches(self, ev: Event) -> bool:
         return not self.search or self.search.lower() in ev.message.lower()
 
-    def _sync_log(self) -> None:
+    def _sync_log(self, recent: bool = True) -> None:
         log = self.query_one("#ceph-log", RichLog)
         log.clear()
         v = self.current_view
+        if recent:
+            self.query_one("#ceph-recent", RichLog).clear()
         if v is None:
             return
         for ev in v.log:
             if self._matches(ev):
                 log.write(fmt.log_line(ev, self.palette))
+        if recent:
+            rec = self.query_one("#ceph-recent", RichLog)
+            for ev in list(v.log)[-RECENT_LINES:]:
+                rec.write(fmt.log_line(ev, self.palette))
 
     # ---------------------------------------------------------------- actions
     def _post(self, action: str, target: str, params: dict[str, Any] | None = None) -> None:
@@ -384,7 +397,13 @@ class CephPane(Vertical):
     def action_next_tab(self) -> None:
         tabs = self.query_one("#ceph-tabs", TabbedContent)
         i = TABS.index(tabs.active) if tabs.active in TABS else -1
-        tabs.active = TABS[(i + 1) % len(TABS)]
+        new = TABS[(i + 1) % len(TABS)]
+        # move the focus first: a focused widget in the tab being hidden would pull it back
+        self.query_one("#ceph-tabs ContentTabs").focus()
+        tabs.active = new
+        target = {"ceph-tab-health": "#ceph-checks", "ceph-tab-osds": "#ceph-osds",
+                  "ceph-tab-pools": "#ceph-pools-scroll", "ceph-tab-log": "#ceph-log"}[new]
+        self.call_after_refresh(self.query_one(target).focus)
 
     def action_next_cluster(self) -> None:
         names = list(self.clusters)
@@ -410,10 +429,10 @@ class CephPane(Vertical):
         if inp.value:
             inp.value = ""
         self.search = ""
-        self._sync_log()
+        self._sync_log(recent=False)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "ceph-log-search":
             event.stop()
             self.search = event.value.strip()
-            self._sync_log()
+            self._sync_log(recent=False)

@@ -324,3 +324,21 @@ async def test_hostile_detail_and_log_lines_render_safely():
         assert all("\x1b" not in ln and "\x00" not in ln for ln in lines)
         assert "[red]x[/red]" in lines[1]
         assert "\x1b" not in head(pane) and "[red]x[/red]" in head(pane)
+
+
+async def test_recent_cluster_log_under_the_checks_is_not_filtered_by_search():
+    app = PaneApp()
+    async with app.run_test(size=(140, 40)) as pilot:
+        pane = app.query_one(CephPane)
+        events = tuple(ev for _, ev in cp.parse_log("lab", load("log_last_warn.json")))
+        pane.apply(CephLogBacklog("lab", events[:-1]))
+        pane.apply(events[-1])  # live
+        await pilot.pause()
+        recent = pane.query_one("#ceph-recent", RichLog)
+        lines = [strip.text for strip in recent.lines]
+        assert len(lines) == len(events)
+        assert "Health check update: Degraded data redundancy" in lines[-1]
+        pane.action_search()
+        await pilot.press(*"osd_down")
+        await pilot.pause()
+        assert len(recent.lines) == len(events)  # the search narrows the Log tab only
