@@ -7,6 +7,7 @@ Starts the testbed with N extra sleeping containers, then, one after the
 other over the same window length:
   idle        nothing watching: dockerd's own CPU (the baseline)
   megam-tui   the real app, headless, only the docker layer configured
+  pane+layer  only the ContainersPane and the DockerLayer in a bare Textual app
   glances     `glances --stdout docker --time <refresh>` (Debian package)
   docker stats  the CLI, streaming
 and prints, for each, CPU % of one core used by the tool's process tree and
@@ -23,7 +24,6 @@ import json
 import os
 import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -144,6 +144,39 @@ def child_app(out: str, stop_file: str, refresh: float) -> None:
     app.run(headless=True, size=(200, 60))
 
 
+def child_pane(stop_file: str, refresh: float) -> None:
+    """Only the ContainersPane + DockerLayer in a bare Textual app (no shell widgets):
+    separates the pane's cost from the app shell's (clock, header, other panes)."""
+    import yaml
+    from textual.app import App
+
+    from megam_tui.backends.docker import DockerLayer
+    from megam_tui.settings import EngineSpec, Settings
+    from megam_tui.ui.containers import ContainersPane
+    from megam_tui.ui.messages import LayerUpdate
+
+    frag = yaml.safe_load((TESTBED / "docker.yaml").read_text())
+    engines = tuple(EngineSpec(name=e["name"], url=e["url"]) for e in frag["docker"]["engines"])
+    settings = Settings(docker_engines=engines, refresh=refresh)
+
+    class PaneOnly(App):
+        def compose(self):
+            yield ContainersPane(id="containers")
+
+        def on_mount(self) -> None:
+            self.layer = DockerLayer(settings)
+            self.layer.start(lambda obj: self.post_message(LayerUpdate("docker", obj)))
+            self.set_interval(0.2, lambda: os.path.exists(stop_file) and self.exit())
+
+        def on_layer_update(self, message: LayerUpdate) -> None:
+            self.query_one(ContainersPane).apply(message.obj)
+
+        def on_unmount(self) -> None:
+            self.layer.stop()
+
+    PaneOnly().run(headless=True, size=(200, 60))
+
+
 def child_logs(out: str, lines: int) -> None:
     """Follow a container printing `lines` lines as fast as it can; report lines/s and RSS."""
     import yaml
@@ -231,6 +264,25 @@ def run_megam(window: float, refresh: float, events: int) -> dict:
     return {"cpu": cpu, "dockerd": dockerd, "lat": lats, "rss_mb": final.get("rss_kb", 0) / 1024, "rows": final.get("rows")}
 
 
+def run_pane(window: float, refresh: float) -> tuple[float | None, float]:
+    stop = tempfile.NamedTemporaryFile(prefix="megam-bench-pane-", delete=False).name
+    os.unlink(stop)
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--child-pane", "--stop-file", stop, "--refresh", str(refresh)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV, start_new_session=True,
+    )
+    try:
+        time.sleep(max(5.0, 3 * refresh))  # start-up (first list, pid lookups) is not the steady state
+        return measure(window, proc.pid)
+    finally:
+        Path(stop).touch()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, 9)
+        os.unlink(stop)
+
+
 def run_tool(argv: list[str], window: float, refresh: float) -> tuple[float | None, float]:
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV, start_new_session=True)
     try:
@@ -261,13 +313,17 @@ def main() -> int:
     ap.add_argument("--refresh", type=float, default=2.0)
     ap.add_argument("--events", type=int, default=50)
     ap.add_argument("--log-lines", type=int, default=1_000_000)
-    ap.add_argument("--skip", default="", help="comma list: glances,docker-stats,logs")
+    ap.add_argument("--skip", default="", help="comma list: pane,glances,docker-stats,logs")
     ap.add_argument("--child-app")
     ap.add_argument("--child-logs")
+    ap.add_argument("--child-pane", action="store_true")
     ap.add_argument("--stop-file")
     args = ap.parse_args()
     if args.child_app:
         child_app(args.child_app, args.stop_file, args.refresh)
+        return 0
+    if args.child_pane:
+        child_pane(args.stop_file, args.refresh)
         return 0
     if args.child_logs:
         child_logs(args.child_logs, args.log_lines)
@@ -295,6 +351,9 @@ def main() -> int:
     m = retrying("megam-tui", lambda: run_megam(args.window, args.refresh, args.events))
     rows.append(("megam-tui", m["cpu"], m["dockerd"]))
     print(f"megam-tui: {m['cpu']:.2f}% + dockerd {m['dockerd']:.2f}%", file=sys.stderr)
+    if "pane" not in skip:
+        p = retrying("pane only", lambda: run_pane(args.window, args.refresh))
+        rows.append(("  pane+layer only", *p))
     if "glances" not in skip and shutil.which("glances"):
         g = retrying("glances", lambda: run_tool(["glances", "--stdout", "docker", "--time", str(int(args.refresh))], args.window, args.refresh))
         rows.append(("glances", *g))

@@ -13,7 +13,7 @@ from megam_tui.settings import EngineSpec
 FALLBACK_API = "1.41"
 
 
-def make_client(spec: EngineSpec, timeout: float | None = None, *, version: str = "auto") -> Any:
+def make_client(spec: EngineSpec, timeout: float | None = None, *, version: str = "auto", pool: int = 16) -> Any:
     """A new docker.APIClient for `spec` (one per thread that needs one).
 
     version="auto" asks the engine once (bounded by the timeout); failures
@@ -39,7 +39,7 @@ def make_client(spec: EngineSpec, timeout: float | None = None, *, version: str 
             version=version,
             timeout=spec.timeout if timeout is None else timeout,
             tls=tls,
-            max_pool_size=16,
+            max_pool_size=pool,
         )
     except Exception as exc:  # noqa: BLE001 - mapped to a one-line reason
         raise as_backend_error(exc) from None

@@ -398,6 +398,9 @@ class StatsThread(StreamThread):
         return url.startswith("unix://") and os.path.exists(url[len("unix://") :])
 
     PING_TIMEOUT = 2.0
+    # one-shot requests in flight at once for remote engines: each waits for the engine's
+    # 1 s stats tick, and concurrent ones are answered on the same tick
+    API_WORKERS = 32
 
     def _alive(self, engine: str) -> bool:
         """Ping the engine (bounded); a failure is reported through its watcher.
@@ -481,8 +484,11 @@ class StatsThread(StreamThread):
     def _api_stats(self, engine: str, ids: list[str]) -> list[ContainerStats]:
         """Concurrent one-shot requests: all answered on the same engine tick (~1 s)."""
         if self._pool is None:
-            self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=16, thread_name_prefix="docker-stats-api")
-        client = self._client(engine)
+            self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=self.API_WORKERS, thread_name_prefix="docker-stats-api")
+        key = f"api:{engine}"
+        client = self._clients.get(key)
+        if client is None:
+            client = self._clients[key] = make_client(self.layer.spec(engine), pool=self.API_WORKERS)
 
         def one(cid: str) -> tuple[str, dict[str, Any] | None]:
             try:
@@ -494,7 +500,7 @@ class StatsThread(StreamThread):
                     return cid, None
 
         out = []
-        timeout = self.layer.spec(engine).timeout + 1
+        timeout = self.layer.spec(engine).timeout + 1 + 2 * len(ids) / self.API_WORKERS
         try:
             for cid, js in self._pool.map(one, ids, timeout=timeout):
                 if not js or not js.get("read", "").strip("0-:TZ."):

@@ -17,6 +17,8 @@ SOCK=/var/run/docker.sock
 PIDFILE="$DIR/dockerd.pid"
 LOGFILE="$DIR/dockerd.log"
 IMAGE=busybox:local
+# also on loopback TCP (no TLS: loopback only) so tests can drive the "remote engine" path
+TCP_PORT="${MEGAM_DOCKER_TCP_PORT:-23750}"
 # The docker CLI on PATH may be newer than the Debian daemon (API 1.41): pin the version.
 export DOCKER_HOST="unix://$SOCK"
 export DOCKER_API_VERSION="${DOCKER_API_VERSION:-1.41}"
@@ -53,7 +55,7 @@ start_dockerd() {
     start_daemon "$DIR/dockerd.launch.pid" "$LOGFILE" dockerd \
         --iptables=false --ip-masq=false --bridge=none --storage-driver=vfs --shutdown-timeout 2 \
         --data-root "$DIR/data" --exec-root "$DIR/exec" --pidfile "$PIDFILE" \
-        -H "unix://$SOCK" 9>&-
+        -H "unix://$SOCK" -H "tcp://127.0.0.1:$TCP_PORT" 9>&-
     wait_for 60 answers || { tail -20 "$LOGFILE" >&2; die "dockerd did not answer within 60 s"; }
 }
 
