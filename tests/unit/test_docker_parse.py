@@ -88,3 +88,30 @@ def test_timeline_events():
     assert event_to_timeline(_ev("oom"), "local").severity == "error"
     assert event_to_timeline(_ev("exec_start: sh"), "local") is None
     assert event_to_timeline({"Type": "network", "Action": "connect"}, "local") is None
+
+
+def test_container_from_recorded_inspect():
+    from megam_tui.backends.docker_parse import container_from_inspect, parse_iso
+
+    web = container_from_inspect(json.loads((FIX / "inspect_web.json").read_text())[0], "local")
+    assert (web.name, web.state, web.health, web.project, web.tty) == ("web", "running", "healthy", "demo", False)
+    assert web.started_at == pytest.approx(parse_iso("2026-11-25T19:48:19.065463331Z"))
+    assert web.exit_code is None and len(web.id) == 64
+    done = container_from_inspect(json.loads((FIX / "inspect_done.json").read_text())[0], "local")
+    assert (done.state, done.exit_code, done.state_text, done.started_at) == ("exited", 3, "exited (3)", None)
+
+
+def test_parse_iso_nanoseconds_and_zero_time():
+    from megam_tui.backends.docker_parse import parse_iso
+
+    assert parse_iso("2026-11-25T19:48:19.065463331Z") == pytest.approx(1795636099.065463)
+    assert parse_iso("2026-11-25T19:48:19Z") == 1795636099.0
+    assert parse_iso("2026-11-25T20:48:19.5+01:00") == pytest.approx(1795636099.5)
+    assert parse_iso("0001-01-01T00:00:00Z") is None and parse_iso("") is None and parse_iso("garbage") is None
+
+
+def test_ports_from_inspect():
+    from megam_tui.backends.docker_parse import ports_from_inspect, ports_text
+
+    ports = {"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "8080"}], "53/udp": None}
+    assert ports_text(ports_from_inspect(ports)) == "0.0.0.0:8080->80/tcp, 53/udp"
