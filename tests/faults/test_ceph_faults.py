@@ -50,7 +50,7 @@ async def ceph_sh(*args):
 
 
 async def test_osd_killed_shows_warn_with_detail_then_ok(settings, conf):
-    async with running_app(settings) as (app, pilot):
+    async with running_app(settings, need=("ceph",)) as (app, pilot):
         assert await wait_for(pilot, lambda: health(app) == "HEALTH_OK", 20)
         baseline = ok_keys(app)
         killed = time.monotonic()
@@ -75,7 +75,7 @@ async def test_osd_killed_shows_warn_with_detail_then_ok(settings, conf):
 
 
 async def test_mon_stopped_shows_unreachable_then_recovers(settings, conf):
-    async with running_app(settings) as (app, pilot):
+    async with running_app(settings, need=("ceph",)) as (app, pilot):
         assert await wait_for(pilot, lambda: health(app) == "HEALTH_OK", 20)
         baseline = ok_keys(app)
         stopped = time.monotonic()
@@ -105,7 +105,7 @@ def ceph_cli(conf: str, *args: str) -> None:
 
 
 async def test_mgr_stopped_shows_mgr_down_then_recovers(settings, conf):
-    async with running_app(settings) as (app, pilot):
+    async with running_app(settings, need=("ceph",)) as (app, pilot):
         assert await wait_for(pilot, lambda: health(app) == "HEALTH_OK", 20)
         baseline = ok_keys(app)
         stopped = time.monotonic()

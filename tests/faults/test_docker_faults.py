@@ -76,7 +76,7 @@ async def test_dockerd_killed_with_logs_followed_and_stop_in_flight(settings):
     restored, was_running = True, []
     docker("run", "-d", "--name", name, "--stop-timeout", "30", "--label", "megam.test=1", "busybox:local", "sleep", "100000")
     try:
-        async with running_app(settings) as (app, pilot):
+        async with running_app(settings, need=("docker",)) as (app, pilot):
             pane = app.panes["docker"]
             assert await wait_for(pilot, lambda: row_state(pane, name) == "running" and row_state(pane, "chatty") == "running", 20)
             baseline = ok_keys(app)

@@ -41,7 +41,7 @@ def scratch_vm():
 
 
 async def test_domain_destroyed_outside_the_app(settings, scratch_vm):
-    async with running_app(settings) as (app, pilot):
+    async with running_app(settings, need=("libvirt",)) as (app, pilot):
         assert await wait_for(pilot, lambda: dom_state(app, scratch_vm) == "running", 20)
         baseline = ok_keys(app)
         t = time.monotonic()
@@ -57,7 +57,7 @@ async def test_domain_destroyed_outside_the_app(settings, scratch_vm):
 
 
 async def test_libvirtd_stopped_then_restarted(settings):
-    async with running_app(settings) as (app, pilot):
+    async with running_app(settings, need=("libvirt",)) as (app, pilot):
         assert await wait_for(pilot, lambda: dom_state(app, "megam-vm1") == "running", 20)
         baseline = ok_keys(app)
         frame = app.frames["libvirt"]
