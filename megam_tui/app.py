@@ -23,7 +23,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
 from textual.message import Message
-from textual.widgets import Footer
+from textual.widgets import Footer, Input
 
 from megam_tui.jobs import FAILED, FINAL_STATES, AuditLog, Job, JobManager
 from megam_tui.layers import build_layers, configured, stop_all
@@ -354,11 +354,14 @@ class MegamApp(App[int]):
             return
         if self.screen.maximized is not None and self.screen.maximized is not frame:
             self.screen.minimize()
-        for widget in frame.query("*"):
-            if widget.focusable and _shown(widget, frame):
-                widget.focus()
-                return
-        frame.focus()
+        candidates = [w for w in frame.query("*") if w.focusable and _shown(w, frame)]
+        # the pane's main table/tree first: a filter Input must not swallow the next key
+        preferred = [w for w in candidates if not isinstance(w, Input)]
+        target = (preferred or candidates or [None])[0]
+        if target is not None:
+            target.focus()
+        else:
+            frame.focus()
 
     def action_toggle_maximize(self) -> None:
         if self.screen.maximized is not None:

@@ -28,6 +28,8 @@ class Notifier:
     def wants(self, ev: Event) -> bool:
         if ev.layer == "job":
             return False  # jobs notify on their own
+        if ev.kind.startswith("log"):
+            return False  # cluster-log lines go to the timeline; the health change itself is notified
         return ev.severity in ("warn", "error") or ev.kind in NOTABLE_KINDS and ev.severity != "debug"
 
     def event(self, ev: Event, now: float | None = None) -> bool:
