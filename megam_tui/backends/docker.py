@@ -140,7 +140,7 @@ class DockerLayer(DockerActionsMixin, DockerViewsMixin):
                 items, error = [], f"engine unreachable: no answer within {timeout:g}s"
             engines.append({"name": name, "ok": error is None, "error": error})
             containers += [
-                {"name": c.name, "state": c.state_text, "engine": c.engine, "image": c.image, "id": c.id[:12]}
+                {"name": c.name, "state": c.state, "exit_code": c.exit_code, "health": c.health, "engine": c.engine, "image": c.image, "id": c.id[:12]}
                 for c in sorted(items, key=lambda c: c.name)
             ]
         pool.shutdown(wait=False, cancel_futures=True)

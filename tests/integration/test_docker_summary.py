@@ -18,7 +18,8 @@ def test_summary_lists_testbed_containers_with_states():
     by_name = {c["name"]: c for c in s["containers"]}
     assert by_name["web"]["state"] == "running"
     assert by_name["chatty"]["state"] == "running"
-    assert by_name["done"]["state"] == "exited (3)"
+    assert by_name["done"]["state"] == "exited" and by_name["done"]["exit_code"] == 3
+    assert by_name["web"]["exit_code"] is None and by_name["web"]["health"] in ("starting", "healthy")
     assert by_name["web"]["engine"] == "local"
     assert by_name["web"]["image"] == "busybox:local"
     assert s["engines"] == [{"name": "local", "ok": True, "error": None}]
