@@ -167,11 +167,14 @@ class ContainersPane(Vertical, can_focus=False):
         if "*" in changed:
             self._reconcile()
             return
+        batch: dict[str, dict[str, Text]] = {}
         for key in changed:
             if key in self._rows and key in self.model.containers:
-                self._update_row(key, self._values(key))
+                self._update_row(key, self._values(key), batch)
+        self.table.set_many(batch)
 
-    def _update_row(self, key: str, values: tuple[Text, ...]) -> None:
+    def _update_row(self, key: str, values: tuple[Text, ...], batch: dict[str, dict[str, Text]] | None = None) -> None:
+        """Write the cells of `key` that changed (into `batch` when given, for one table update)."""
         old = self._rows[key]
         merged = []
         changed: dict[str, Text] = {}
@@ -182,7 +185,10 @@ class ContainersPane(Vertical, can_focus=False):
                 changed[col] = new
                 merged.append(new)
         if changed:
-            self.table.set_cells(key, changed)  # only this row is re-rendered
+            if batch is not None:
+                batch[key] = changed
+            else:
+                self.table.set_cells(key, changed)  # only this row is re-rendered
             self.redraws += len(changed)
         self._rows[key] = tuple(merged)
 
@@ -205,6 +211,7 @@ class ContainersPane(Vertical, can_focus=False):
             for key in [k for k in self._rows if k not in wanted]:
                 table.remove_row(key)
                 del self._rows[key]
+            batch: dict[str, dict[str, Text]] = {}
             for item, key in zip(desired, keys):
                 values = self._values(item)
                 if key not in self._rows:
@@ -212,7 +219,8 @@ class ContainersPane(Vertical, can_focus=False):
                     self._rows[key] = values
                     self.redraws += len(values)
                 else:
-                    self._update_row(key, values)
+                    self._update_row(key, values, batch)
+            table.set_many(batch)
             current = [row.key.value for row in table.ordered_rows]
             if current != keys:
                 pos = {id(self._rows[k][1]): i for i, k in enumerate(keys)}
@@ -225,9 +233,7 @@ class ContainersPane(Vertical, can_focus=False):
         self._update_status()
 
     def _refresh_uptimes(self) -> None:
-        for key in list(self._rows):
-            if key in self.model.containers:
-                self._update_row(key, self._values(key))
+        self._sync({key for key in self._rows if key in self.model.containers})
 
     def _expire_pending(self) -> None:
         gone = self.model.expire_pending()

@@ -20,31 +20,42 @@ class ContainersTable(DataTable):
     fast_updates = True
 
     def set_cells(self, row_key: str, values: dict[str, Any]) -> None:
-        if not values:
+        self.set_many({row_key: values})
+
+    def set_many(self, changes: dict[str, dict[str, Any]]) -> None:
+        """{row key: {column key: value}}: one pass over the caches for all rows."""
+        changes = {k: v for k, v in changes.items() if v}
+        if not changes:
             return
         if self.fast_updates:
             try:
-                self._set_cells_fast(row_key, values)
+                self._set_many_fast(changes)
                 return
             except Exception:  # noqa: BLE001 - Textual internals changed: use the public path
                 self.fast_updates = False
-        for col, value in values.items():
-            self.update_cell(row_key, col, value)
+        for row_key, values in changes.items():
+            for col, value in values.items():
+                self.update_cell(row_key, col, value)
 
-    def _set_cells_fast(self, row_key: str, values: dict[str, Any]) -> None:
-        rk = RowKey(row_key)
-        data = self._data[rk]
-        for col in values:
-            if ColumnKey(col) not in data:
-                raise KeyError(col)
-        for col, value in values.items():
-            data[ColumnKey(col)] = value
-        index = self._row_locations.get(rk)
+    def _set_many_fast(self, changes: dict[str, dict[str, Any]]) -> None:
+        rows = {RowKey(k): v for k, v in changes.items()}
+        for rk, values in rows.items():
+            data = self._data[rk]
+            for col in values:
+                if ColumnKey(col) not in data:
+                    raise KeyError(col)
+        indexes = set()
+        for rk, values in rows.items():
+            data = self._data[rk]
+            for col, value in values.items():
+                data[ColumnKey(col)] = value
+            indexes.add(self._row_locations.get(rk))
         for cache in (self._cell_render_cache, self._row_render_cache):
-            for key in [k for k in cache.keys() if k[0] == rk]:
+            for key in [k for k in cache.keys() if k[0] in rows]:
                 cache.discard(key)
-        for key in [k for k in self._row_renderable_cache.keys() if k[1] == index]:
+        for key in [k for k in self._row_renderable_cache.keys() if k[1] in indexes]:
             self._row_renderable_cache.discard(key)
         self._line_cache.clear()  # rebuilt from the (still valid) row caches
-        if index is not None:
-            self.refresh_row(index)
+        for index in indexes:
+            if index is not None:
+                self.refresh_row(index)
