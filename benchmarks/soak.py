@@ -64,15 +64,36 @@ def testbed(engine: str, *args: str, check: bool = True) -> None:
 # ---------------------------------------------------------------- child: the app
 
 
-def child(cfg: str, out: str, stop_file: str, interval: float) -> None:
+def child(cfg: str, out: str, stop_file: str, interval: float, trace: bool = False) -> None:
     from megam_tui.app import MegamApp
     from megam_tui.config import load_settings
 
     settings, _ = load_settings(Path(cfg))
     app = MegamApp(settings)
     fh = open(out, "a", buffering=1)
+    snaps: list = []
+    if trace:
+        import tracemalloc
+
+        tracemalloc.start(8)
+
+    def grown() -> None:
+        """Where memory grew between the first snapshot after warm-up and now (top 12)."""
+        import tracemalloc
+
+        now = tracemalloc.take_snapshot().filter_traces([tracemalloc.Filter(False, tracemalloc.__file__)])
+        stats = now.compare_to(snaps[0], "traceback")[:12]
+        lines = []
+        for st in stats:
+            frames = [f"{Path(f.filename).name}:{f.lineno}" for f in st.traceback if "megam_tui" in f.filename][:3]
+            lines.append(f"{st.size_diff / 2**20:+7.2f} MB {st.count_diff:+7d} blocks  {' <- '.join(frames) or st.traceback[0]}")
+        Path(out + ".trace").write_text("\n".join(lines))
 
     def report() -> None:
+        if trace and len(snaps) == 0 and time.time() - started > 60:
+            import tracemalloc
+
+            snaps.append(tracemalloc.take_snapshot())
         names = sorted(t.name for t in threading.enumerate())
         fh.write(json.dumps({
             "t": time.time(), "threads": names, "events": len(app.panes["events"].events),
@@ -81,8 +102,11 @@ def child(cfg: str, out: str, stop_file: str, interval: float) -> None:
             "jobs": len(app.jobs.jobs()),
         }) + "\n")
         if os.path.exists(stop_file):
+            if trace and snaps:
+                grown()
             app.exit()
 
+    started = time.time()
     app.call_after_refresh(lambda: app.set_interval(interval, report))
     app.run(headless=True, size=(160, 50))
 
@@ -245,10 +269,11 @@ def main() -> int:
     ap.add_argument("--churn", type=float, default=3.0, help="seconds between container stop/start")
     ap.add_argument("--no-ceph-flap", action="store_true")
     ap.add_argument("--json", metavar="PATH")
+    ap.add_argument("--tracemalloc", action="store_true", help="diagnose: print where the app's memory grew after warm-up")
     ap.add_argument("--child", nargs=3, metavar=("CFG", "OUT", "STOP"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        child(*args.child, interval=args.interval)
+        child(*args.child, interval=args.interval, trace=args.tracemalloc)
         return 0
 
     print(f"setting up: {args.containers} containers, scratch VM, own sshd on {SOAK_ADDR}", flush=True)
@@ -262,7 +287,8 @@ def main() -> int:
     cfg, out, stop = work / "megam.yaml", work / "samples.jsonl", work / "stop"
     write_config(cfg, args.refresh, sshd)
     env = dict(ENV, MEGAM_HOME=str(work / "home"), PYTHONPATH=str(REPO))
-    proc = subprocess.Popen([sys.executable, __file__, "--interval", str(args.interval), "--child", str(cfg), str(out), str(stop)],
+    extra = ["--tracemalloc"] if args.tracemalloc else []
+    proc = subprocess.Popen([sys.executable, __file__, "--interval", str(args.interval), *extra, "--child", str(cfg), str(out), str(stop)],
                             stdout=subprocess.DEVNULL, stderr=open(work / "child.err", "w"), env=env, start_new_session=True)
     churn = Churn(args, vm, sshd)
     rows: list[dict] = []
@@ -296,7 +322,7 @@ def main() -> int:
         stop.touch()
         churn.restore()
         try:
-            proc.wait(timeout=20)
+            proc.wait(timeout=120 if args.tracemalloc else 20)  # the snapshot diff takes a while
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
         sshd.stop()
@@ -328,6 +354,9 @@ def main() -> int:
                 break
             missing_prev = missing
         print(f"long-lived threads watched: {sorted(need)}")
+    if (Path(str(out) + ".trace")).exists():
+        print("memory grown after warm-up (tracemalloc, top 12):")
+        print(Path(str(out) + ".trace").read_text())
     print(f"churn done: {churn.counts}")
     print(f"load average at the end: {os.getloadavg()}")
     print("VERDICT:", "; ".join(verdict) if verdict else "OK (no unbounded growth, no thread died)")
