@@ -47,6 +47,7 @@ class EngineWatcher(StreamThread):
         self._stream: Any = None
         self._state: tuple[bool, str | None] | None = None
         self._start_times: dict[str, float] = {}  # exact start times seen in events
+        self._killed: dict[str, float] = {}  # last kill/stop event per container
         self._lock = threading.Lock()
         self.events_seen = 0
 
@@ -138,10 +139,14 @@ class EngineWatcher(StreamThread):
         t = event_time(ev)
         if base == "start":
             self._start_times[cid] = t
-        timeline = event_to_timeline(ev, self.engine)
+        elif base in ("kill", "stop"):
+            self._killed[cid] = t
+        expected = base == "die" and t - self._killed.pop(cid, float("-inf")) < 30.0
+        timeline = event_to_timeline(ev, self.engine, expected=expected)
         if base == "destroy":
             self.containers.pop(cid, None)
             self._start_times.pop(cid, None)
+            self._killed.pop(cid, None)
             self.emit(ContainerRemoved(self.engine, cid, t))
         else:
             # inspect, not a filtered list: the list view is updated after the event

@@ -134,8 +134,10 @@ TIMELINE_ACTIONS = {
 }
 
 
-def event_to_timeline(ev: dict[str, Any], engine: str) -> Event | None:
-    """A container event -> models.Event (None for noise like exec_*, attach, resize)."""
+def event_to_timeline(ev: dict[str, Any], engine: str, *, expected: bool = False) -> Event | None:
+    """A container event -> models.Event (None for noise like exec_*, attach, resize).
+
+    expected=True: a "die" right after a kill/stop someone asked for is info, not a warning."""
     if ev.get("Type") != "container":
         return None
     action = str(ev.get("Action") or ev.get("status") or "")
@@ -149,7 +151,7 @@ def event_to_timeline(ev: dict[str, Any], engine: str) -> Event | None:
     if base == "die":
         code = attrs.get("exitCode")
         detail = f" (exit {code})" if code is not None else ""
-        if str(code) == "0":
+        if str(code) == "0" or expected:
             severity = "info"
     elif base == "health_status":
         health = action.split(":", 1)[1].strip() if ":" in action else ""

@@ -50,6 +50,7 @@ def test_outside_stop_start_pause_and_remove_are_seen(watched):
         assert down.container.exit_code is not None
         ev = sink.wait_for(lambda o: isinstance(o, Event) and o.object == name and o.kind == "die", since=t)
         assert ev.layer == "docker" and ev.source == "local"
+        assert ev.severity == "info"  # an asked-for stop is not a warning
         assert layer.known["local"][cid].state == "exited"
     finally:
         t = time.monotonic()
@@ -78,3 +79,16 @@ def test_stop_is_quick_and_idempotent(watched):
     layer.stop()
     layer.stop()
     assert time.monotonic() - t < 1.5
+
+
+def test_a_crash_is_a_warning(watched):
+    layer, sink = watched
+    name = unique("crash")
+    t = time.monotonic()
+    docker("run", "-d", "--name", name, "busybox:local", "sh", "-c", "sleep 0.3; exit 3")
+    try:
+        ev = sink.wait_for(lambda o: isinstance(o, Event) and o.object == name and o.kind == "die", since=t, timeout=10)
+        assert (ev.severity, ev.message) == ("warn", f"{name}: die (exit 3)")
+        sink.wait_for(_update(name, "exited"), since=t)
+    finally:
+        docker("rm", "-f", name, check=False)

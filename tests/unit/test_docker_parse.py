@@ -83,6 +83,7 @@ def test_timeline_events():
     assert (die.kind, die.severity, die.message, die.object) == ("die", "warn", "web: die (exit 137)", "web")
     assert die.time == pytest.approx(1795636200.123456789)
     assert event_to_timeline(_ev("die", exitCode="0"), "local").severity == "info"
+    assert event_to_timeline(_ev("die", exitCode="137"), "local", expected=True).severity == "info"  # after a stop
     h = event_to_timeline(_ev("health_status: unhealthy"), "local")
     assert (h.kind, h.severity, h.message) == ("health_status", "warn", "web: health_status: unhealthy")
     assert event_to_timeline(_ev("oom"), "local").severity == "error"
