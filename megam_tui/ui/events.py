@@ -133,7 +133,7 @@ class EventsPane(Vertical):
             bar.append("  filter ", "dim")
             bar.append(self.text_filter, "bold")
         bar.append(f"  {len(self._shown)}/{len(self.events)}", "dim")
-        self.query_one("#events-bar", Static).update(bar)
+        self.query_one("#events-bar", Static).update(bar, layout=False)
 
     def watch_layer_filter(self) -> None:
         if self.is_mounted:

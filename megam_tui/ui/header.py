@@ -24,31 +24,34 @@ def human_bytes(n: float | None) -> str:
 class LocalLoad(Static):
     """CPU / memory / load of the machine megam-tui runs on (fed by the app)."""
 
-    DEFAULT_CSS = "LocalLoad { width: auto; padding: 0 1; }"
+    DEFAULT_CSS = "LocalLoad { width: 56; padding: 0 1; }"  # fixed width: an update never re-lays out the screen
 
     def set_metrics(self, cpu: float, mem_used: int, mem_total: int, load: tuple[float, float, float]) -> None:
         pct = 100.0 * mem_used / mem_total if mem_total else 0.0
         style = "bold red" if cpu > 90 or pct > 90 else ""
-        self.update(
-            Text.assemble(
-                ("cpu ", "dim"), (f"{cpu:4.1f}%", style), ("  mem ", "dim"),
-                (f"{human_bytes(mem_used)}/{human_bytes(mem_total)}", style),
-                ("  load ", "dim"), f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}",
-            )
+        text = Text.assemble(
+            ("cpu ", "dim"), (f"{cpu:4.1f}%", style), ("  mem ", "dim"),
+            (f"{human_bytes(mem_used)}/{human_bytes(mem_total)}", style),
+            ("  load ", "dim"), f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}",
         )
+        self.update(text, layout=False)
 
 
 class Clock(Static):
     DEFAULT_CSS = "Clock { width: 10; content-align: right middle; padding: 0 1; }"
 
     frozen: str | None = None  # fixed text for snapshot tests
+    _shown: str = ""
 
     def on_mount(self) -> None:
         self._tick()
         self.set_interval(1.0, self._tick)
 
     def _tick(self) -> None:
-        self.update(self.frozen or time.strftime("%H:%M:%S"))
+        text = self.frozen or time.strftime("%H:%M:%S")
+        if text != self._shown:
+            self._shown = text
+            self.update(text, layout=False)  # fixed width: repaint only this widget
 
 
 class HeaderBar(Horizontal):
