@@ -76,7 +76,8 @@ async def test_libvirtd_stopped_then_restarted(settings):
             await asyncio.to_thread(testbed_sh, "libvirt", "start-libvirtd")
         assert await wait_for(pilot, lambda: frame.problem is None and dom_state(app, "megam-vm1") == "running", 30), frame.problem
         back_in = time.monotonic() - restarted
-        assert any(ev.layer == "libvirt" and ev.kind == "reachability" and "back" in ev.message for ev in timeline(app))
+        reach = [ev.severity for ev in timeline(app) if ev.layer == "libvirt" and ev.kind == "reachability"]
+        assert "error" in reach and "info" in reach[reach.index("error"):], reach  # down, then back
         await assert_responsive(pilot, app)
         await assert_undisturbed(pilot, app, baseline, "libvirt")
         print(f"libvirtd stopped: shown after {seen_in:.2f} s ({shown!r}); recovered {back_in:.2f} s after restart")
