@@ -179,9 +179,9 @@ class MegamApp(App[int]):
         self.run_worker(start, thread=True, group=f"start-{name}", exit_on_error=False)
 
     def _emit(self, layer: str, obj: Any) -> None:
-        """Called from layer threads."""
+        """Called from layer threads: untrusted text is made terminal-safe here, off the UI thread."""
         if not self._stopping:
-            self.post_message(LayerUpdate(layer, obj))
+            self.post_message(LayerUpdate(layer, obj))  # LayerUpdate sanitizes in this thread
 
     # -- routing --------------------------------------------------------------------------
     def on_layer_update(self, message: LayerUpdate) -> None:

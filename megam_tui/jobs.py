@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from megam_tui.backends.base import BackendError, ReadOnlyError
+from megam_tui.sanitize import safe_str
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 FINAL_STATES = (DONE, FAILED, CANCELLED)
@@ -63,7 +64,8 @@ class Job:
             raise JobCancelled()
 
     def emit(self, line: str) -> None:
-        """Add a line of output (thread-safe; listeners are told)."""
+        """Add a line of output (thread-safe; listeners are told). Made terminal-safe here."""
+        line = safe_str(line)
         self.output.append(line)
         if self._manager is not None:
             self._manager._notify(self, line)
@@ -256,7 +258,7 @@ class JobManager:
             if job.done:
                 return
             job.state = state
-            job.error = error
+            job.error = safe_str(error) if error else error
             job.finished = time.time()
         self.audit.write(
             {

@@ -26,6 +26,7 @@ from megam_tui.ui.containers_format import COLUMN_KEYS, COLUMNS, row_values
 from megam_tui.ui.containers_model import ContainersModel, GroupRow
 from megam_tui.ui.containers_table import ContainersTable
 from megam_tui.ui.messages import RunAction
+from megam_tui.ui.quiet import quiet_update
 
 FINAL_JOB_STATES = ("done", "failed", "cancelled")
 SORT_ORDER = ("name", "state", "cpu", "mem", "uptime", "image", "engine", "project")
@@ -247,7 +248,7 @@ class ContainersPane(Vertical, can_focus=False):
         status = self.query_one("#containers-status", Static)
         problems = self.model.engine_problems()
         if problems:
-            status.update(Text("; ".join(problems)))
+            quiet_update(status, Text("; ".join(problems)))
             status.add_class("-problem")
             return
         status.remove_class("-problem")
@@ -261,7 +262,7 @@ class ContainersPane(Vertical, can_focus=False):
         parts.append(f"sort {self.model.sort_column}{' ↑' if self.model.sort_reverse else ''}")
         if not self.model.engines:
             parts = ["waiting for the engines…"]
-        status.update(Text(" · ".join(parts)))
+        quiet_update(status, Text(" · ".join(parts)))
 
     def _update_sparklines(self) -> None:
         key = self._highlighted_key()

@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Input, Static
 from megam_tui.models import Host
 from megam_tui.settings import Settings
 from megam_tui.ui.hosts_format import COLUMNS, SORT_ORDER, SORTS, WIDTHS, cells, matches
+from megam_tui.ui.quiet import quiet_update
 
 HISTORY_KEEP = 500
 
@@ -190,7 +191,7 @@ class HostsPane(Vertical):
         name = self.highlighted
         host = self.hosts.get(name) if name else None
         if host is None:
-            detail.update(Text("no hosts match" if self.hosts else "no hosts yet", style="dim"))
+            quiet_update(detail, Text("no hosts match" if self.hosts else "no hosts yet", style="dim"))
             detail.remove_class("-error")
             return
         where = f"{host.user + '@' if host.user else ''}{host.address}" + (f":{host.port}" if host.port else "")
@@ -203,7 +204,7 @@ class HostsPane(Vertical):
             text.append("\n")
             text.append(host.error)
         detail.set_class(bool(host.error), "-error")
-        detail.update(text)
+        quiet_update(detail, text)
 
     # ------------------------------------------------------------------ actions
     def action_toggle_select(self) -> None:

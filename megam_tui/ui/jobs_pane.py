@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Log, Static
 
+from megam_tui.sanitize import safe_str
 from megam_tui.jobs import CANCELLED, DONE, FAILED, QUEUED, RUNNING, Job
 
 STATE_STYLE = {QUEUED: "dim", RUNNING: "bold cyan", DONE: "green", FAILED: "bold red", CANCELLED: "yellow"}
@@ -52,10 +53,10 @@ class JobOutputScreen(ModalScreen[None]):
         if self.job.error:
             head.append(f"\n{self.job.error}", style="red")
         self.query_one("#job-head", Static).update(head)
-        self.query_one(Log).write_lines(list(self.job.output))
+        self.query_one(Log).write_lines([safe_str(line) for line in list(self.job.output)])
 
     def append(self, line: str) -> None:
-        self.query_one(Log).write_line(line)
+        self.query_one(Log).write_line(safe_str(line))
 
 
 class JobsPane(Vertical):

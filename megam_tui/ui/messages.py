@@ -6,18 +6,24 @@ from typing import Any
 
 from textual.message import Message
 
+from megam_tui.sanitize import sanitize
+
 
 class LayerUpdate(Message):
     """A backend layer emitted a model object (delivered on the UI thread).
 
     The app routes it to the pane of `layer` (`pane.apply(obj)`) and, when
     `obj` is a models.Event, to the event timeline as well.
+
+    Every string inside `obj` is made terminal-safe here (megam_tui.sanitize),
+    in the thread that builds the message (the layer's own thread), so no
+    control sequence from an engine or host can reach the UI.
     """
 
     def __init__(self, layer: str, obj: Any) -> None:
         super().__init__()
         self.layer = layer
-        self.obj = obj
+        self.obj = sanitize(obj)
 
 
 class RunAction(Message):

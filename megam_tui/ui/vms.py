@@ -23,6 +23,7 @@ from megam_tui.backends.vms import DomainsSnapshot
 from megam_tui.models import BackendState, Domain
 from megam_tui.ui import vms_format as fmt
 from megam_tui.ui.messages import RunAction
+from megam_tui.ui.quiet import quiet_update
 
 
 HISTORY_KEEP = 500
@@ -167,7 +168,7 @@ class VmsPane(Vertical):
             if self.text_filter:
                 bar.append("  filter ", style="dim")
                 bar.append(self.text_filter, style="bold")
-        self.query_one("#vms-bar", Static).update(bar)
+        quiet_update(self.query_one("#vms-bar", Static), bar)
 
     # -- selection / targets ----------------------------------------------------------
     def highlighted_key(self) -> str | None:

@@ -20,6 +20,7 @@ from megam_tui.models import BackendState, CephStatus, Container, Domain, Event,
 from megam_tui.settings import ClusterSpec, EngineSpec, HostSpec, HypervisorSpec, Settings
 from megam_tui.ui.jobs_pane import JobOutputScreen
 from megam_tui.ui.logs import LogsScreen
+from megam_tui.sanitize import safe_str
 from megam_tui.ui.messages import LayerUpdate
 from tests.ui.fakes import FakeLayer
 
@@ -140,6 +141,8 @@ async def test_hostile_names_in_every_pane(kind):
         feed(app, "docker", BackendState("docker", "local", False, evil))
         await settle(pilot)
         # every pane took the hostile objects (a failing apply is only logged by the app)
+        # (the app makes every string terminal-safe on the way in: megam_tui.sanitize)
+        evil = safe_str(evil)
         assert any(c.name == evil for c in app.panes["docker"].model.containers.values())
         assert f"local/{evil}" in app.panes["libvirt"].domains
         assert evil in app.panes["ssh"].hosts
