@@ -54,6 +54,9 @@ class EventsPane(Vertical):
         self.events: collections.deque[tuple[int, Event]] = collections.deque(maxlen=max_events)
         self._ids = itertools.count()
         self._shown: collections.deque[int] = collections.deque()
+        self._pending: list[tuple[int, Event]] = []
+        self._flush_timer = None
+        self._last_flush = 0.0
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter events (substring)", id="events-filter")
@@ -71,21 +74,39 @@ class EventsPane(Vertical):
         self._update_bar()
 
     # -- data ----------------------------------------------------------------------
+    FLUSH_INTERVAL = 0.5  # at most two table updates (and layouts) a second, whatever the event rate
+
     def add(self, event: Event) -> None:
+        """Add one event; rows are drawn at once if the table is quiet, else batched."""
         eid = next(self._ids)
-        if len(self.events) == self.events.maxlen:
-            old_id, _ = self.events[0]
-            if self._shown and self._shown[0] == old_id:
-                self._shown.popleft()
+        self.events.append((eid, event))
+        self._pending.append((eid, event))
+        now = time.monotonic()
+        if self._flush_timer is None:
+            if now - self._last_flush >= self.FLUSH_INTERVAL:
+                self._flush()
+            else:
+                self._flush_timer = self.set_timer(self.FLUSH_INTERVAL - (now - self._last_flush), self._flush)
+
+    def _flush(self) -> None:
+        self._flush_timer = None
+        self._last_flush = time.monotonic()
+        pending, self._pending = self._pending, []
+        if not pending or not self.is_mounted:
+            return
+        table = self.query_one(DataTable)
+        follow = table.cursor_row >= table.row_count - 2
+        oldest_kept = self.events[0][0] if self.events else 0
+        with self.app.batch_update():
+            while self._shown and self._shown[0] < oldest_kept:  # fell out of the bounded buffer
                 try:
-                    self.query_one(DataTable).remove_row(str(old_id))
+                    table.remove_row(str(self._shown.popleft()))
                 except Exception:  # noqa: BLE001 - row may already be gone
                     pass
-        self.events.append((eid, event))
-        if self._matches(event):
-            self._add_row(eid, event)
-            table = self.query_one(DataTable)
-            if table.cursor_row >= table.row_count - 2:
+            for eid, ev in pending:
+                if eid >= oldest_kept and self._matches(ev):
+                    self._add_row(eid, ev)
+            if follow and table.row_count:
                 table.move_cursor(row=table.row_count - 1, animate=False)
         self._update_bar()
 
@@ -115,6 +136,7 @@ class EventsPane(Vertical):
 
     def _rebuild(self) -> None:
         table = self.query_one(DataTable)
+        self._pending.clear()
         with self.app.batch_update():
             table.clear()
             self._shown.clear()
