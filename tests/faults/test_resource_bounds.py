@@ -51,7 +51,8 @@ async def test_million_lines_followed_rss_and_latency_bounded(settings):
             assert logs.received >= LINES + 1, f"only {logs.received} lines in {elapsed:.0f} s"
             assert await wait_for(pilot, lambda: logs.view.entries and logs.view.entries[-1].text == "flood-end", 10)
             rss_peak = max(rss_peak, proc.memory_info().rss)
-            assert len(logs.view.entries) <= logs.max_lines
+            # LogView trims in chunks of a tenth (by design): at most max_lines * 1.1 are kept
+            assert len(logs.view.entries) <= logs.max_lines + logs.max_lines // 10
             med = statistics.median(times)
             print(f"1M lines: {elapsed:.1f} s ({LINES / elapsed:,.0f} lines/s), RSS {rss_before / 2**20:.0f} -> peak "
                   f"{rss_peak / 2**20:.0f} MB, key (p) median {med * 1000:.0f} ms, max {max(times) * 1000:.0f} ms "
