@@ -120,7 +120,10 @@ def _pump(
             on_data("stderr", chan.recv_stderr(65536))
             got = True
         if chan.exit_status_ready() and not chan.recv_ready() and not chan.recv_stderr_ready():
-            return chan.recv_exit_status()
+            status = chan.recv_exit_status()
+            if status == -1:  # paramiko sets the event without a status when the connection is lost
+                break
+            return status
         if cancel is not None and cancel.is_set():
             chan.close()
             return -1
@@ -142,7 +145,7 @@ def _pump(
         else:
             select.select([fd], [], [], wait)
     # channel closed without exit status (connection lost)
-    if chan.exit_status_ready():
+    if chan.exit_status_ready() and chan.recv_exit_status() != -1:
         return chan.recv_exit_status()
     raise SshUnreachable(f"{what}: connection lost before the command finished", "error")
 
