@@ -19,6 +19,7 @@ import re
 from typing import Any
 
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_SGR = re.compile("\x1b\\[[0-9;:]*m")  # colour/style only: no cursor, screen, title or link
 
 
 def _picture(m: re.Match[str]) -> str:
@@ -33,38 +34,55 @@ def _picture(m: re.Match[str]) -> str:
     return "\ufffd"  # lone surrogate
 
 
-def safe_str(text: str) -> str:
-    """`text` with terminal control characters made visible (fast path: unchanged)."""
+def safe_str(text: str, keep_sgr: bool = False) -> str:
+    """`text` with terminal control characters made visible (fast path: unchanged).
+
+    With `keep_sgr`, colour/style sequences (ESC [ … m) are kept for views that
+    render ANSI colours with `Text.from_ansi` (log lines); nothing else is.
+    """
     if _UNSAFE.search(text) is None:
         return text
+    if keep_sgr and "\x1b[" in text:
+        parts = _SGR.split(text)
+        sgrs = _SGR.findall(text)
+        out = [_UNSAFE.sub(_picture, parts[0])]
+        for sgr, part in zip(sgrs, parts[1:]):
+            out.append(sgr)
+            out.append(_UNSAFE.sub(_picture, part))
+        return "".join(out)
     return _UNSAFE.sub(_picture, text)
 
 
-def sanitize(obj: Any, _depth: int = 0) -> Any:
-    """Return `obj` with every string inside made safe; unchanged objects are returned as is."""
+def sanitize(obj: Any, _depth: int = 0, _keep_sgr: bool = False) -> Any:
+    """Return `obj` with every string inside made safe; unchanged objects are returned as is.
+
+    A dataclass whose class sets `__megam_keep_sgr__ = True` (log lines) keeps
+    colour sequences in its strings.
+    """
     if isinstance(obj, str):
-        return safe_str(obj)
+        return safe_str(obj, _keep_sgr)
     if _depth > 12 or obj is None or isinstance(obj, (int, float, bool, bytes)):
         return obj
     if isinstance(obj, tuple):
-        items = tuple(sanitize(v, _depth + 1) for v in obj)
+        items = tuple(sanitize(v, _depth + 1, _keep_sgr) for v in obj)
         if all(a is b for a, b in zip(items, obj)):
             return obj
         return type(obj)(*items) if hasattr(obj, "_fields") else items
     if isinstance(obj, list):
-        items = [sanitize(v, _depth + 1) for v in obj]
+        items = [sanitize(v, _depth + 1, _keep_sgr) for v in obj]
         return obj if all(a is b for a, b in zip(items, obj)) else items
     if isinstance(obj, dict):
-        new = {sanitize(k, _depth + 1): sanitize(v, _depth + 1) for k, v in obj.items()}
+        new = {sanitize(k, _depth + 1): sanitize(v, _depth + 1, _keep_sgr) for k, v in obj.items()}
         same = len(new) == len(obj) and all(k in obj and obj[k] is v for k, v in new.items())
         return obj if same else new
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         changes = {}
+        keep = _keep_sgr or bool(getattr(type(obj), "__megam_keep_sgr__", False))
         for f in dataclasses.fields(obj):
             if not f.init:
                 continue
             value = getattr(obj, f.name)
-            clean = sanitize(value, _depth + 1)
+            clean = sanitize(value, _depth + 1, keep)
             if clean is not value:
                 changes[f.name] = clean
         if not changes:

@@ -106,6 +106,8 @@ def split_timestamp(line: str) -> tuple[float | None, str, str]:
 
 @dataclass(frozen=True)
 class LogLine:
+    __megam_keep_sgr__ = True  # the log view renders colours (Text.from_ansi); see megam_tui.sanitize
+
     key: str  # "engine/id"
     name: str  # container name (the prefix)
     time: float | None

@@ -99,9 +99,16 @@ async def test_mon_stopped_shows_unreachable_then_recovers(settings, conf):
         print(f"mon stopped: unreachable on screen after {seen_in:.2f} s; back {back_in:.2f} s after restart")
 
 
-def ceph_cli(conf: str, *args: str) -> None:
-    subprocess.run(["ceph", "--conf", conf, "--connect-timeout", "3", *args],
-                   capture_output=True, timeout=20, check=False)
+def ceph_cli(conf: str, *args: str, tries: int = 5) -> int:
+    """Run a ceph CLI command, retrying while the mon is still settling (e.g. right after a restart)."""
+    rc = -1
+    for _ in range(tries):
+        rc = subprocess.run(["ceph", "--conf", conf, "--connect-timeout", "3", *args],
+                            capture_output=True, timeout=20, check=False).returncode
+        if rc == 0:
+            break
+        time.sleep(2)
+    return rc
 
 
 async def test_mgr_stopped_shows_mgr_down_then_recovers(settings, conf):
@@ -113,8 +120,8 @@ async def test_mgr_stopped_shows_mgr_down_then_recovers(settings, conf):
         try:
             # the mon notices a silent mgr only after its beacon grace (30 s+); `mgr fail`
             # tells it now, as it would be told later
-            await asyncio.to_thread(ceph_cli, conf, "mgr", "fail", "x")
-            assert await wait_for(pilot, lambda: "MGR_DOWN" in codes(app), 20), codes(app)
+            assert await asyncio.to_thread(ceph_cli, conf, "mgr", "fail", "x") == 0
+            assert await wait_for(pilot, lambda: "MGR_DOWN" in codes(app), 40), codes(app)
             seen_in = time.monotonic() - stopped
             assert view(app).status.mgr_available is False and health(app) == "HEALTH_WARN"
             text = screen_text(app)

@@ -27,3 +27,13 @@ def test_sanitize_nested_models_and_keeps_identity_when_clean():
 def test_sanitize_big_line_fast_path():
     line = "x" * 1_000_000
     assert safe_str(line) is line
+
+
+def test_log_lines_keep_colours_only():
+    from megam_tui.backends.docker_logs import LogLine
+
+    line = LogLine("local/x", "web", None, "\x1b[31mred\x1b[0m \x1b[2J\x1b]0;t\x07 \x9b2J")
+    out = sanitize(line)
+    assert out.text.startswith("\x1b[31mred\x1b[0m ")
+    assert "\x1b[2J" not in out.text and "\x1b]" not in out.text and "\x9b" not in out.text and "\x07" not in out.text
+    assert sanitize(Event(1.0, "docker", "info", "l", "\x1b[31mred")).message == "␛[31mred"
