@@ -54,7 +54,7 @@ def test_dashboard(snap_compare):
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=_feed)
 
 
-@pytest.mark.parametrize("key", ["1", "2", "3", "4", "6"])
+@pytest.mark.parametrize("key", ["1", "2", "3", "4", "5", "6"])
 def test_pane_zoomed(snap_compare, key):
     async def run_before(pilot):
         await _feed(pilot)
