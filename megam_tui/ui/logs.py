@@ -53,6 +53,7 @@ class LogsScreen(Screen[None]):
         self._held: list[Entry] = []
         self.notice = ""
         self.received = 0
+        self.skipped = 0
         self.save_dir = save_dir or Path(os.environ.get("MEGAM_HOME") or Path("~/.local/share/megam").expanduser()) / "logs"
 
     def compose(self) -> ComposeResult:
@@ -80,6 +81,8 @@ class LogsScreen(Screen[None]):
             self.notice = batch.notice
         entries = [Entry(ln.name, ln.time, ln.text) for ln in batch.lines]
         self.received += len(entries)
+        # lines the layer's bounded buffer let go while the screen was behind: counted, never silent
+        self.skipped += getattr(batch, "dropped", 0) or 0
         if self.paused:
             self._held.extend(entries)
             if len(self._held) > self.max_lines:
@@ -103,6 +106,8 @@ class LogsScreen(Screen[None]):
             parts.append(f"search {v.search!r}: {v.matches()} matching lines")
         if v.dropped:
             parts.append(f"{v.dropped} old lines dropped (limit {v.max_lines})")
+        if self.skipped:
+            parts.append(f"{self.skipped} lines skipped while the view was behind")
         if self.notice:
             parts.append(self.notice)
         self.query_one("#logs-status", Static).update(Text(" · ".join(parts)))
