@@ -61,8 +61,11 @@ async def test_output_lines_prefixed_by_host_stderr_styled_exit_codes_shown():
         assert screen.running
         screen.add_output(CommandOutput("b", exit_code=2, done=True))
         assert not screen.running
-        await pilot.pause(0.2)
-        lines = log_lines(screen)
+        for _ in range(100):  # output is flushed by a timer: wait for it, however loaded the machine
+            await pilot.pause(0.05)
+            lines = log_lines(screen)
+            if "[b] exit 2" in lines:
+                break
         assert lines[:1] == ["$ ls"]
         assert "[a] file1" in lines and "[b] no such file" in lines and "[a] exit 0" in lines and "[b] exit 2" in lines
         strips = screen.query_one("#run-output", RichLog).lines
