@@ -92,7 +92,6 @@ def remote_command(argv: Sequence[str], timeout: float, suffix: str = "") -> str
 
 class LibvirtLayer:
     name = "libvirt"
-    reports_reachability = True  # emits its own up/down Events (kind "reachability")
 
     def __init__(self, settings: Settings, *, ssh: Any | None = None) -> None:
         self.settings = settings
