@@ -24,7 +24,7 @@ from textual.widgets import DataTable, Input, Sparkline, Static
 
 from megam_tui.ui.containers_format import COLUMN_KEYS, COLUMNS, row_values
 from megam_tui.ui.containers_model import ContainersModel, GroupRow
-from megam_tui.ui.containers_table import ContainersTable
+from megam_tui.ui.keyed_table import KeyedTable
 from megam_tui.ui.messages import RunAction
 from megam_tui.ui.quiet import quiet_update
 
@@ -94,7 +94,7 @@ class ContainersPane(Vertical, can_focus=False):
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter: name, image, state, project…", id="containers-filter")
-        table = ContainersTable(id="containers-table", cursor_type="row", zebra_stripes=False)
+        table = KeyedTable(id="containers-table", cursor_type="row", zebra_stripes=False)
         for key, label, width in COLUMNS:
             table.add_column(label, width=width, key=key)
         yield table
@@ -104,8 +104,8 @@ class ContainersPane(Vertical, can_focus=False):
             yield Sparkline([], id="containers-mem")
 
     @property
-    def table(self) -> ContainersTable:
-        return self.query_one("#containers-table", ContainersTable)
+    def table(self) -> KeyedTable:
+        return self.query_one("#containers-table", KeyedTable)
 
     def on_mount(self) -> None:
         self.set_interval(5.0, self._expire_pending)

@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Input, Static
 from megam_tui.models import Host
 from megam_tui.settings import Settings
 from megam_tui.ui.hosts_format import COLUMNS, SORT_ORDER, SORTS, WIDTHS, cells, matches
+from megam_tui.ui.keyed_table import KeyedTable
 from megam_tui.ui.quiet import quiet_update
 
 HISTORY_KEEP = 500
@@ -68,15 +69,15 @@ class HostsPane(Vertical):
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter hosts (name, address, state, error) — enter/esc", id="hosts-filter")
-        table: DataTable[Text] = DataTable(id="hosts-table", cursor_type="row", zebra_stripes=True)
+        table = KeyedTable(id="hosts-table", cursor_type="row", zebra_stripes=True)
         for key, label in COLUMNS:
             table.add_column(label, key=key, width=WIDTHS.get(key))
         yield table
         yield Static(Text("no hosts yet", style="dim"), id="hosts-detail")
 
     @property
-    def table(self) -> DataTable[Text]:
-        return self.query_one("#hosts-table", DataTable)
+    def table(self) -> KeyedTable:
+        return self.query_one("#hosts-table", KeyedTable)
 
     # ------------------------------------------------------------------ data in
     def apply(self, obj: Any) -> None:
@@ -119,10 +120,12 @@ class HostsPane(Vertical):
     def _update_row(self, name: str) -> None:
         new = cells(self.hosts[name], name in self.selected)
         shown = self._shown[name]
+        changed = {}
         for key, _ in COLUMNS:
             if new[key] != shown[key]:
                 shown[key] = new[key]  # the same object goes into the table (_resort relies on it)
-                self.table.update_cell(name, key, new[key])
+                changed[key] = new[key]
+        self.table.set_cells(name, changed)  # only this row is re-rendered
 
     # ------------------------------------------------------------------ ordering
     def ordered_names(self) -> list[str]:

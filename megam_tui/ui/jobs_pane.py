@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Log, Static
 
 from megam_tui.sanitize import safe_str
 from megam_tui.jobs import CANCELLED, DONE, FAILED, QUEUED, RUNNING, Job
+from megam_tui.ui.keyed_table import KeyedTable
 
 STATE_STYLE = {QUEUED: "dim", RUNNING: "bold cyan", DONE: "green", FAILED: "bold red", CANCELLED: "yellow"}
 
@@ -75,7 +76,7 @@ class JobsPane(Vertical):
         self._cells: dict[int, tuple] = {}
 
     def compose(self) -> ComposeResult:
-        table = DataTable(id="jobs-table", cursor_type="row")
+        table = KeyedTable(id="jobs-table", cursor_type="row")
         for key, label, width in (
             ("id", "#", 4), ("layer", "layer", 7), ("action", "action", 10), ("target", "target", 24),
             ("state", "state", 9), ("start", "start", 8), ("dur", "dur", 6), ("info", "error / last output", None),
@@ -103,9 +104,11 @@ class JobsPane(Vertical):
         if old is None:
             table.add_row(*cells, key=key)
         else:
-            for col, (new_cell, old_cell) in zip(("id", "layer", "action", "target", "state", "start", "dur", "info"), zip(cells, old)):
-                if new_cell.plain != old_cell.plain or new_cell.style != old_cell.style:
-                    table.update_cell(key, col, new_cell)
+            cols = ("id", "layer", "action", "target", "state", "start", "dur", "info")
+            table.set_cells(key, {
+                col: new_cell for col, (new_cell, old_cell) in zip(cols, zip(cells, old))
+                if new_cell.plain != old_cell.plain or new_cell.style != old_cell.style
+            })
         self._cells[job.id] = cells
         for screen in self.app.screen_stack:
             if isinstance(screen, JobOutputScreen) and screen.job.id == job.id and job.output:

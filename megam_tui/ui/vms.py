@@ -23,6 +23,7 @@ from megam_tui.backends.vms import DomainsSnapshot
 from megam_tui.models import BackendState, Domain
 from megam_tui.ui import vms_format as fmt
 from megam_tui.ui.messages import RunAction
+from megam_tui.ui.keyed_table import KeyedTable
 from megam_tui.ui.quiet import quiet_update
 
 
@@ -78,7 +79,7 @@ class VmsPane(Vertical):
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter VMs (name, hypervisor, state)", id="vms-filter")
         yield Static(id="vms-bar")
-        table: DataTable[Text] = DataTable(id="vms-table", cursor_type="row", zebra_stripes=False)
+        table = KeyedTable(id="vms-table", cursor_type="row", zebra_stripes=False)
         for key, label, width in fmt.COLUMNS:
             table.add_column(label, key=key, width=width)
         yield table
@@ -119,7 +120,7 @@ class VmsPane(Vertical):
         return rows
 
     def _sync(self) -> None:
-        table = self.query_one("#vms-table", DataTable)
+        table = self.query_one("#vms-table", KeyedTable)
         visible = self._visible()
         want = [fmt.row_key(d) for d in visible]
         highlighted = self.highlighted_key()
@@ -135,10 +136,9 @@ class VmsPane(Vertical):
                 if old is None:
                     table.add_row(*(new[c] for c, _, _ in fmt.COLUMNS), key=key)
                 else:
-                    for col, text in new.items():
-                        if _sig(text) != _sig(old[col]):
-                            table.update_cell(key, col, text)
-                            updates += 1
+                    changed = {col: text for col, text in new.items() if _sig(text) != _sig(old[col])}
+                    table.set_cells(key, changed)
+                    updates += len(changed)
                 self._shown[key] = new
             if [r.key.value for r in table.ordered_rows] != want:
                 rank = {k: i for i, k in enumerate(want)}
@@ -172,7 +172,7 @@ class VmsPane(Vertical):
 
     # -- selection / targets ----------------------------------------------------------
     def highlighted_key(self) -> str | None:
-        table = self.query_one("#vms-table", DataTable)
+        table = self.query_one("#vms-table", KeyedTable)
         if not table.row_count or not 0 <= table.cursor_row < table.row_count:
             return None
         return table.ordered_rows[table.cursor_row].key.value
@@ -193,7 +193,7 @@ class VmsPane(Vertical):
         if keys[0] not in self._shown:
             self.text_filter = ""
             self._sync()
-        table = self.query_one("#vms-table", DataTable)
+        table = self.query_one("#vms-table", KeyedTable)
         table.move_cursor(row=table.get_row_index(keys[0]), animate=False)
         table.focus()
 

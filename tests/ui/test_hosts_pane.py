@@ -74,12 +74,14 @@ async def test_only_changed_cells_are_rewritten():
         pane = app.query_one(HostsPane)
         pane.apply(up("web1", cpu=10.0))
         await pilot.pause()
-        calls = []
-        orig = pane.table.update_cell
-        pane.table.update_cell = lambda *a, **k: (calls.append(a[1]), orig(*a, **k))  # type: ignore[method-assign]
+        calls: list[str] = []
+        orig = pane.table.set_many
+        pane.table.set_many = lambda changes: (  # type: ignore[method-assign]
+            calls.extend(c for v in changes.values() for c in v), orig(changes))
         pane.apply(up("web1", cpu=55.0))
         await pilot.pause()
         assert calls == ["cpu"]
+        assert row(pane, "web1")["cpu"] == "55%"
         pane.apply(up("web1", cpu=55.0))
         assert calls == ["cpu"]
 

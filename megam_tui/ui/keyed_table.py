@@ -1,4 +1,4 @@
-"""ContainersTable: a DataTable that can change a few cells without re-rendering every row.
+"""KeyedTable: a DataTable (rows addressed by key) that can change a few cells without re-rendering every row.
 
 `DataTable.update_cell` bumps a table-wide counter that is part of every render
 cache key, so one changed cell re-renders all visible rows (~100 ms for a
@@ -16,7 +16,7 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
 
-class ContainersTable(DataTable):
+class KeyedTable(DataTable):
     fast_updates = True
 
     def set_cells(self, row_key: str, values: dict[str, Any]) -> None:
