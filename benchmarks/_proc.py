@@ -2,9 +2,8 @@
 
     tree(pid)                 -> [psutil.Process] the process and its descendants
     Sample.of(procs)          -> one reading (cpu seconds, rss, threads, fds) summed
-    CpuMeter(lambda: procs)   -> start()/stop() -> % of one core over the window; processes
-                                 that appear or go away during the window are counted
-                                 for the part of it they lived (children included)
+    CpuMeter(lambda: procs)   -> run(window) -> % of one core over the window, children
+                                 included however short they lived (reaped-children time)
     engine_processes()        -> {engine: [psutil.Process]} of the testbed's daemons (by
                                  pidfile, so only what the testbed started)
 """
@@ -63,48 +62,36 @@ class Sample:
 
 
 class CpuMeter:
-    """CPU of a changing set of processes over a window, polled every `poll` s so that
-    short-lived children (e.g. sshd session processes, `ceph` CLI calls) are counted."""
+    """CPU of a changing set of processes over a window, short-lived children included.
+
+    Each process counts its own time plus the time of the children it has reaped
+    (psutil children_user/children_system): the sum over the live processes at the
+    end minus the same sum at the start is all the CPU the tree used in the window,
+    including processes that started and ended in between (e.g. a `virsh` or `ceph`
+    call every poll, sshd session processes) however short they lived. (Polling the
+    live processes every 0.5 s missed those.)"""
 
     def __init__(self, procs: Callable[[], list[psutil.Process]], poll: float = 0.5) -> None:
         self.procs = procs
         self.poll = poll
-        self._last: dict[tuple[int, float], float] = {}
-        self._gone = 0.0
 
-    def _key(self, p: psutil.Process) -> tuple[int, float] | None:
-        try:
-            return (p.pid, p.create_time())
-        except psutil.Error:
-            return None
-
-    def _tick(self) -> None:
-        seen = {}
+    def _total(self) -> float:
+        total = 0.0
         for p in self.procs():
-            k = self._key(p)
-            c = _cpu(p)
-            if k is None or c is None:
+            try:
+                t = p.cpu_times()
+            except psutil.Error:
                 continue
-            seen[k] = c
-        for k, c in self._last.items():
-            if k not in seen:
-                self._gone += c - self._first.get(k, c)  # died: keep what it used since first seen
-        for k, c in seen.items():
-            self._first.setdefault(k, c)
-        self._last = {**{k: v for k, v in self._last.items() if k in seen}, **seen}
+            total += t.user + t.system + t.children_user + t.children_system
+        return total
 
     def run(self, window: float) -> float:
         """Block for `window` s; return CPU % of one core used by the set during it."""
-        self._first: dict[tuple[int, float], float] = {}
-        self._last, self._gone = {}, 0.0
         t0 = time.monotonic()
-        self._tick()
-        while time.monotonic() - t0 < window:
-            time.sleep(min(self.poll, max(0.0, window - (time.monotonic() - t0))))
-            self._tick()
-        dt = time.monotonic() - t0
-        used = self._gone + sum(c - self._first.get(k, c) for k, c in self._last.items())
-        return 100.0 * used / dt
+        start = self._total()
+        time.sleep(window)
+        used = self._total() - start
+        return 100.0 * max(0.0, used) / (time.monotonic() - t0)
 
 
 def _pidfile(path: Path) -> psutil.Process | None:

@@ -57,7 +57,8 @@ def cpu_seconds(pids: list[int]) -> float:
         try:
             with open(f"/proc/{pid}/stat") as fh:
                 fields = fh.read().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
+            # utime + stime + cutime + cstime: reaped children (short-lived calls) included
+            total += sum(int(x) for x in fields[11:15]) / TICK
         except (OSError, IndexError, ValueError):
             pass
     return total

@@ -23,6 +23,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
 from textual.message import Message
+from textual.signal import Signal
 from textual.widgets import Footer, Input
 
 from megam_tui.jobs import FAILED, FINAL_STATES, AuditLog, Job, JobManager
@@ -39,6 +40,7 @@ from megam_tui.ui.messages import LayerUpdate, RunAction
 from megam_tui.ui.notify import Notifier
 from megam_tui.ui.palette import MegamCommands
 from megam_tui.ui.pane_frame import PaneFrame
+from megam_tui.ui.update_gate import UpdateGate
 
 # layer -> (key, title, module, class)
 PANES: dict[str, tuple[str, str, str, str]] = {
@@ -114,6 +116,13 @@ class MegamApp(App[int]):
         self.notifier = Notifier(self)
         self.first_data_at: dict[str, float] = {}
         self._stopping = False
+        # One heartbeat (the refresh interval) paints routine updates, the clock and the
+        # header together: one frame per beat instead of one per poll result.
+        self.gate = UpdateGate()
+        self.heartbeat_signal: Signal[float] = Signal(self, "heartbeat")
+        self.heartbeat_interval = max(1.0, float(self.settings.refresh))
+        self._local: LocalSample | None = None
+        self._local_shown = False
 
     # -- layout ----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -151,7 +160,7 @@ class MegamApp(App[int]):
                 if configured(self.settings, name):
                     self._start_layer(name, layer)
         self._sample_local()
-        self.set_interval(max(1.0, self.settings.refresh), self._sample_local)
+        self.set_interval(self.heartbeat_interval, self._heartbeat)
         self.call_after_refresh(self.action_focus_pane, "docker")
         if self.settings.read_only:
             self.timeline(Event(time.time(), "app", "info", "megam", "read-only mode: every action is refused"))
@@ -183,10 +192,45 @@ class MegamApp(App[int]):
         if not self._stopping:
             self.post_message(LayerUpdate(layer, obj))  # LayerUpdate sanitizes in this thread
 
+    # -- heartbeat ------------------------------------------------------------------------
+    def _heartbeat(self) -> None:
+        """Apply the held routine updates, the last local sample and the clock in one go."""
+        for layer, obj in self.gate.take_all():
+            self._route(layer, obj)
+        if self._local is not None:
+            self._show_local(self._local)
+            self._local = None
+        self.heartbeat_signal.publish(time.time())
+        self._sample_local()
+
+    def flush_held(self) -> None:
+        """Apply every held update now (tests and screenshots use it instead of waiting a beat)."""
+        for layer, obj in self.gate.take_all():
+            self._route(layer, obj)
+
     # -- routing --------------------------------------------------------------------------
     def on_layer_update(self, message: LayerUpdate) -> None:
         layer, obj = message.layer, message.obj
         self.first_data_at.setdefault(layer, time.monotonic())
+        key = self._hold_key(layer, obj)
+        if key is not None:
+            self.gate.hold(layer, key, obj)
+            return
+        for held in self.gate.take(layer):  # keep the layer's order: older routine updates first
+            self._route(layer, held)
+        self._route(layer, obj)
+
+    def _hold_key(self, layer: str, obj: Any) -> Any:
+        hold_key = getattr(self.panes.get(layer), "hold_key", None)
+        if hold_key is None:
+            return None
+        try:
+            return hold_key(obj)
+        except Exception as exc:  # noqa: BLE001 - when in doubt, apply now
+            self.log.error(f"{layer} pane hold_key failed: {exc!r}")
+            return None
+
+    def _route(self, layer: str, obj: Any) -> None:
         if isinstance(obj, Event):
             self.timeline(obj)
             self.notifier.event(obj)
@@ -390,11 +434,18 @@ class MegamApp(App[int]):
         self.post_message(LocalSample(cpu, vm.total - vm.available, vm.total, load))
 
     def on_local_sample(self, message: LocalSample) -> None:
+        if self._local_shown:
+            self._local = message  # shown with the next heartbeat
+        else:
+            self._local_shown = True
+            self._show_local(message)
+
+    def _show_local(self, sample: LocalSample) -> None:
         try:
             load = self.query_one(LocalLoad)
         except Exception:  # noqa: BLE001 - header already gone while exiting
             return
-        load.set_metrics(message.cpu, message.mem_used, message.mem_total, message.load)
+        load.set_metrics(sample.cpu, sample.mem_used, sample.mem_total, sample.load)
 
     # -- shutdown ----------------------------------------------------------------------
     async def action_quit(self) -> None:

@@ -31,6 +31,7 @@ from megam_tui.backends.base import (
     run_argv,
 )
 from megam_tui.backends.vms_events import Poller, SshVirshEventStream, VirshEventStream
+from megam_tui.backends.vms_shell import VirshShell
 from megam_tui.models import BackendState, Domain, Event
 from megam_tui.settings import HypervisorSpec, Settings
 
@@ -101,6 +102,7 @@ class LibvirtLayer:
         self._lock = threading.Lock()
         # (hypervisor, domain) -> (cpu.time ns, monotonic ns) of the previous sample
         self._prev_cpu: dict[tuple[str, str], tuple[int, int]] = {}
+        self._shells: dict[str, VirshShell] = {}  # local hypervisor -> long-lived virsh for the listing
         # (hypervisor, domain) -> wall time a start was seen (uptime where /proc is not ours)
         self._seen_started: dict[tuple[str, str], float] = {}
         self._emit: EmitFn | None = None
@@ -158,7 +160,9 @@ class LibvirtLayer:
         deadline = time.monotonic() + budget
         remote_proc = hv.host is not None and hv.uri in LOCAL_SYSTEM_URIS
         suffix = vp.REMOTE_PROC_SCRIPT if remote_proc else ""
-        out = self.virsh_ok(hv, [vp.LISTING_COMMAND], budget, remote_suffix=suffix)
+        out = self._listing_from_shell(hv, budget)
+        if out is None:  # remote, or the shell had a problem: one-shot virsh (precise errors)
+            out = self.virsh_ok(hv, [vp.LISTING_COMMAND], _left(deadline), remote_suffix=suffix)
         proc = None
         if remote_proc:
             out, proc = vp.split_proc(out)
@@ -188,6 +192,14 @@ class LibvirtLayer:
             for key in [k for k in self._prev_cpu if k[0] == hv.name and k not in live]:
                 del self._prev_cpu[key]
         return domains
+
+    def _listing_from_shell(self, hv: HypervisorSpec, timeout: float) -> str | None:
+        if hv.host is not None:
+            return None
+        shell = self._shells.get(hv.name)
+        if shell is None:
+            shell = self._shells[hv.name] = VirshShell([VIRSH, "-q", "-c", hv.uri], env={**os.environ, "LC_ALL": "C"})
+        return shell.run(vp.LISTING_COMMAND, timeout)  # CallTimeout: libvirtd did not answer
 
     def _dominfo_stats(self, hv: HypervisorSpec, name: str, timeout: float) -> dict[str, str] | None:
         res = self.virsh(hv, ["dominfo", "--domain", name], timeout)
@@ -300,6 +312,9 @@ class LibvirtLayer:
         self._streams.clear()
         self._pollers.clear()
         self._emit = None
+        for shell in list(self._shells.values()):
+            shell.close()
+        self._shells.clear()
 
     def refresh(self, hv_name: str | None = None) -> None:
         """Ask for a new snapshot now (one hypervisor or all)."""

@@ -48,11 +48,14 @@ LISTING_COMMAND = f"list --all --name; echo {LISTING_MARK}; domstats --raw --sta
 def split_listing(text: str) -> tuple[list[str], dict[str, dict[str, str]]]:
     """Output of LISTING_COMMAND -> (names, domstats). ValueError if the marker is missing."""
     lines = text.splitlines()
-    try:
-        cut = lines.index(LISTING_MARK)
-    except ValueError:
-        raise ValueError("unexpected virsh output (no listing marker)") from None
-    return parse_names("\n".join(lines[:cut])), parse_domstats("\n".join(lines[cut + 1 :]))
+    # virsh reading commands from stdin (VirshShell) prints `echo` without its newline:
+    # the marker is then glued to the first line of domstats. The last such line is the
+    # marker (domstats lines start with "Domain:" or blanks; a domain may be named anything).
+    cut = next((i for i in range(len(lines) - 1, -1, -1) if lines[i].startswith(LISTING_MARK)), None)
+    if cut is None:
+        raise ValueError("unexpected virsh output (no listing marker)")
+    rest = [lines[cut][len(LISTING_MARK):], *lines[cut + 1 :]]
+    return parse_names("\n".join(lines[:cut])), parse_domstats("\n".join(rest))
 
 
 def parse_names(text: str) -> list[str]:

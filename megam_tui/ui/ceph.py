@@ -24,6 +24,7 @@ from textual.widgets.tree import TreeNode
 from megam_tui.backends.ceph_models import CephLogBacklog, CephOsdTree, CephPools
 from megam_tui.models import BackendState, CephStatus, Event
 from megam_tui.ui import ceph_format as fmt
+from megam_tui.ui.heartbeat import on_heartbeat
 from megam_tui.ui.messages import RunAction
 
 IO_HISTORY = 60  # samples kept for the sparklines
@@ -117,7 +118,7 @@ class CephPane(Vertical):
             tree.show_root = False
             tree.guide_depth = 2
         self._sync_all()
-        self.set_interval(1.0, self._tick)
+        on_heartbeat(self, self._tick)  # ages in the head ("HEALTH_WARN for 3m")
 
     def _load_palette(self) -> None:
         try:
@@ -138,6 +139,20 @@ class CephPane(Vertical):
             if self.current is None:
                 self.current = name
         return v
+
+    def hold_key(self, obj: Any) -> Any:
+        """A status with the same health and checks as shown may wait for the app's heartbeat."""
+        if not isinstance(obj, CephStatus):
+            return None
+        v = self.clusters.get(obj.cluster)
+        if v is None or v.status is None or v.error:
+            return None
+        def checks(st: CephStatus) -> set[tuple[str, str, str]]:
+            return {(c.code, c.severity, c.summary) for c in st.checks}
+
+        if v.status.health != obj.health or checks(v.status) != checks(obj):
+            return None
+        return ("status", obj.cluster)
 
     def apply(self, obj: Any) -> None:
         now = time.time()

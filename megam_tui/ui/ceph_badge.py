@@ -15,6 +15,7 @@ from textual.widgets import Static
 
 from megam_tui.models import HEALTH_ORDER, BackendState, CephStatus
 from megam_tui.ui import ceph_format as fmt
+from megam_tui.ui.heartbeat import on_heartbeat
 
 _CLASSES = ("-ok", "-warn", "-err", "-unknown")
 
@@ -37,7 +38,7 @@ class CephBadge(Static):
         self._drawn: tuple | None = None
 
     def on_mount(self) -> None:
-        self.set_interval(1.0, self._redraw)
+        on_heartbeat(self, self._redraw)
 
     def apply(self, obj: Any, now: float | None = None) -> None:
         now = time.time() if now is None else now

@@ -90,6 +90,7 @@ class ContainersPane(Vertical, can_focus=False):
         self._order: list[str] = []
         self.screens_open: dict[str, Any] = {}  # "logs:<session>" / "inspect:<key>" / "images" / "services"
         self.redraws = 0  # cells written (for tests / benchmarks)
+        self._stats_engines: set[str] = set()  # engines whose first stats were shown
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -112,6 +113,15 @@ class ContainersPane(Vertical, can_focus=False):
         self.set_interval(30.0, self._refresh_uptimes)
 
     # ------------------------------------------------------------------ apply
+    def hold_key(self, obj: Any) -> Any:
+        """Stats after an engine's first snapshot may wait for the app's heartbeat (see UpdateGate)."""
+        if type(obj).__name__ != "StatsSnapshot":
+            return None
+        if obj.engine in self._stats_engines:
+            return ("stats", obj.engine)
+        self._stats_engines.add(obj.engine)
+        return None
+
     def apply(self, obj: Any) -> None:
         """UI thread: one object from the Docker layer (or a finished job)."""
         kind = type(obj).__name__

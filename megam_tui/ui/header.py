@@ -10,6 +10,8 @@ from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from megam_tui.ui.heartbeat import on_heartbeat
+
 
 def human_bytes(n: float | None) -> str:
     if n is None:
@@ -38,17 +40,19 @@ class LocalLoad(Static):
 
 
 class Clock(Static):
-    DEFAULT_CSS = "Clock { width: 10; content-align: right middle; padding: 0 1; }"
+    """HH:MM, redrawn on the app's heartbeat (a seconds display would cost a frame every second)."""
+
+    DEFAULT_CSS = "Clock { width: 7; content-align: right middle; padding: 0 1; }"
 
     frozen: str | None = None  # fixed text for snapshot tests
     _shown: str = ""
 
     def on_mount(self) -> None:
         self._tick()
-        self.set_interval(1.0, self._tick)
+        on_heartbeat(self, self._tick)
 
     def _tick(self) -> None:
-        text = self.frozen or time.strftime("%H:%M:%S")
+        text = self.frozen or time.strftime("%H:%M")
         if text != self._shown:
             self._shown = text
             self.update(text, layout=False)  # fixed width: repaint only this widget

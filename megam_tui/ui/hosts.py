@@ -80,6 +80,15 @@ class HostsPane(Vertical):
         return self.query_one("#hosts-table", KeyedTable)
 
     # ------------------------------------------------------------------ data in
+    def hold_key(self, obj: Any) -> Any:
+        """A probe result that changes no host's state may wait for the app's heartbeat."""
+        if not isinstance(obj, Host):
+            return None
+        old = self.hosts.get(obj.name)
+        if old is None or (old.reachable, old.error, old.error_kind) != (obj.reachable, obj.error, obj.error_kind):
+            return None
+        return ("host", obj.name)
+
     def apply(self, obj: Any) -> None:
         if isinstance(obj, Host):
             self._apply_host(obj)

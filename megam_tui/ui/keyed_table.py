@@ -3,7 +3,7 @@
 `DataTable.update_cell` bumps a table-wide counter that is part of every render
 cache key, so one changed cell re-renders all visible rows (~100 ms for a
 55 x 14 grid here). `set_cells` writes the values and drops only the changed
-rows' cache entries, then refreshes just those rows. It relies on DataTable
+cells' (and rows') cache entries, then refreshes just those rows. It relies on DataTable
 internals of Textual 8.2 (`_data`, the render caches); if they are missing it
 falls back to the public `update_cell`.
 """
@@ -50,9 +50,12 @@ class KeyedTable(DataTable):
             for col, value in values.items():
                 data[ColumnKey(col)] = value
             indexes.add(self._row_locations.get(rk))
-        for cache in (self._cell_render_cache, self._row_render_cache):
-            for key in [k for k in cache.keys() if k[0] in rows]:
-                cache.discard(key)
+        cells = {(rk, ColumnKey(col)) for rk, values in rows.items() for col in values}
+        cell_cache = self._cell_render_cache  # only the changed cells are rendered again
+        for key in [k for k in cell_cache.keys() if (k[0], k[1]) in cells]:
+            cell_cache.discard(key)
+        for key in [k for k in self._row_render_cache.keys() if k[0] in rows]:
+            self._row_render_cache.discard(key)
         for key in [k for k in self._row_renderable_cache.keys() if k[1] in indexes]:
             self._row_renderable_cache.discard(key)
         self._line_cache.clear()  # rebuilt from the (still valid) row caches

@@ -88,6 +88,16 @@ class VmsPane(Vertical):
         self._sync()
 
     # -- data -------------------------------------------------------------------------
+    def hold_key(self, obj: Any) -> Any:
+        """A poll that changes no domain's state (only CPU / uptime) may wait for the app's heartbeat."""
+        if not isinstance(obj, DomainsSnapshot) or obj.hypervisor not in self.hv_states:
+            return None
+        prefix = f"{obj.hypervisor}/"
+        shown = {k: d.state for k, d in self.domains.items() if k.startswith(prefix)}
+        if shown != {fmt.row_key(d): d.state for d in obj.domains}:
+            return None
+        return ("domains", obj.hypervisor)
+
     def apply(self, obj: Any) -> None:
         if isinstance(obj, DomainsSnapshot):
             prefix = f"{obj.hypervisor}/"

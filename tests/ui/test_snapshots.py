@@ -21,7 +21,7 @@ class SnapshotApp(MegamApp):
 
 
 def make_app(tmp_path_factory=None):
-    Clock.frozen = "12:00:00"
+    Clock.frozen = "12:00"
     settings = Settings(
         docker_engines=(EngineSpec("local"),),
         ceph_clusters=(ClusterSpec("lab"),),
@@ -35,10 +35,12 @@ def make_app(tmp_path_factory=None):
 
 
 async def _feed(pilot):
-    Clock.frozen = "12:00:00"
+    Clock.frozen = "12:00"
     app = pilot.app
     for layer, obj in feed():
         app.post_message(LayerUpdate(layer, obj))
+    await pilot.pause()
+    app.flush_held()  # routine updates would otherwise wait for the heartbeat
     await pilot.pause()
     app.clear_notifications()
     await pilot.pause()

@@ -141,3 +141,45 @@ def test_stat_value_targeted_lookup():
     assert stat_value(text, "total_inactive_file") == 9
     assert stat_value(text, "missing") is None and stat_value(None, "x") is None
     assert stat_value("usage_usec 12", "usage_usec") == 12
+
+
+def test_kept_files_reread_the_same_descriptor_and_reopen_after_a_failed_read(tmp_path):
+    from megam_tui.backends.docker_stats import KeptFiles
+
+    f = tmp_path / "cpuacct.usage"
+    f.write_text("100\n")
+    kept = KeptFiles(limit=1)
+    assert kept.read(f) == "100\n" and len(kept) == 1
+    f.write_text("250\n")  # same inode, new content: pread at offset 0 sees it
+    assert kept.read(f) == "250\n" and len(kept) == 1
+    other = tmp_path / "memory.usage_in_bytes"
+    other.write_text("7\n")
+    assert kept.read(other) == "7\n" and len(kept) == 1  # over the limit: read the plain way
+    assert kept.read(tmp_path / "missing") is None and len(kept) == 1
+    kept.forget(f, None)
+    assert len(kept) == 0
+    assert kept.read(f) == "250\n" and len(kept) == 1
+    kept.close()
+    assert len(kept) == 0
+
+
+def test_read_cgroup_reuses_a_given_inactive_figure_without_reading_memory_stat(tmp_path):
+    from megam_tui.backends.docker_stats import CgroupFiles
+
+    (tmp_path / "cpu.stat").write_text("usage_usec 5000\n")
+    (tmp_path / "memory.current").write_text("1000000\n")
+    (tmp_path / "memory.stat").write_text("inactive_file 400000\n")
+    (tmp_path / "memory.max").write_text("max\n")
+    files = CgroupFiles(True, str(tmp_path / "cpu.stat"), str(tmp_path / "memory.current"),
+                        str(tmp_path / "memory.stat"), str(tmp_path / "memory.max"), None)
+    reads: list[str] = []
+
+    def read(path):
+        reads.append(str(path).rsplit("/", 1)[-1])
+        return open(path).read()
+
+    full = read_cgroup(files, 1.0, mem_total=8 << 30, read=read)
+    assert full.mem_inactive == 400000 and full.mem_bytes == 600000 and "memory.stat" in reads
+    reads.clear()
+    cheap = read_cgroup(files, 2.0, mem_total=8 << 30, read=read, inactive=100000, limit=full.mem_limit)
+    assert "memory.stat" not in reads and cheap.mem_bytes == 900000 and cheap.cpu_ns == 5_000_000

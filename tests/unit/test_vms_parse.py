@@ -149,3 +149,14 @@ def test_split_proc_absent_or_garbled():
     assert head == "a\n" and proc is None
     head, proc = vp.split_proc("a\nmegam-proc\n5000000000\nbtime 1\n100\nvm\tgarbage\nvm2\n")
     assert proc is not None and proc.uptimes == {}
+
+
+def test_split_listing_marker_glued_to_domstats_as_virsh_prints_it_from_stdin():
+    text = fixture("list_and_domstats.txt")
+    glued = text.replace(vp.LISTING_MARK + "\n", vp.LISTING_MARK, 1)
+    assert glued != text
+    assert vp.split_listing(glued) == vp.split_listing(text)
+    # a domain whose name starts like the marker is still a name
+    named = vp.LISTING_MARK + "-vm\n" + glued
+    names, stats = vp.split_listing(named)
+    assert names == [vp.LISTING_MARK + "-vm", *vp.split_listing(text)[0]] and stats == vp.split_listing(text)[1]
