@@ -198,7 +198,8 @@ class LibvirtLayer:
             return None
         shell = self._shells.get(hv.name)
         if shell is None:
-            shell = self._shells[hv.name] = VirshShell([VIRSH, "-q", "-c", hv.uri], env={**os.environ, "LC_ALL": "C"})
+            shell = self._shells[hv.name] = VirshShell(
+                [VIRSH, "-q", "-c", hv.uri], env={**os.environ, "LC_ALL": "C", "TERM": "dumb"})
         return shell.run(vp.LISTING_COMMAND, timeout)  # CallTimeout: libvirtd did not answer
 
     def _dominfo_stats(self, hv: HypervisorSpec, name: str, timeout: float) -> dict[str, str] | None:

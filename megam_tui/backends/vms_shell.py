@@ -5,10 +5,11 @@ that alone was ~1 % of a core. `virsh` without a command reads commands from std
 and keeps its connection, so the poller writes the listing command and reads the
 answer up to a marker: ~0.6 ms of CPU a poll.
 
-Protocol (virsh reads stdin without a terminal): it prints the prompt and echoes the
-command line, then the output; `echo` prints without a newline. The marker is
-written split by quotes ('__MEGAM_END_x''__'), so only virsh's echo *output* contains
-it joined, never the echoed command line.
+Protocol (virsh reads stdin without a terminal): it prints a prompt and echoes the
+command line through readline (long lines scrolled and cut), then the output; `echo`
+prints without a newline. The command is sent between two markers, each written
+split by quotes ('__MEGAM_''BEGIN_x__'), so only virsh's `echo` output holds them
+joined, never the echoed command line: the answer is what lies between them.
 
 Anything unexpected (an `error:` line, the process gone) makes `run` return None:
 the caller falls back to a one-shot `virsh`, which reports the error precisely. No
@@ -27,9 +28,6 @@ import time
 
 from megam_tui.backends.base import CallTimeout
 
-PROMPT = b"virsh # "
-
-
 class VirshShell:
     def __init__(self, argv: list[str], env: dict[str, str] | None = None) -> None:
         self.argv = list(argv)  # e.g. ["virsh", "-q", "-c", "qemu:///system"]
@@ -38,10 +36,6 @@ class VirshShell:
         self._token = secrets.token_hex(6)
         self._lock = threading.Lock()
         self.started = 0  # processes started (tests / benchmarks)
-
-    @property
-    def marker(self) -> bytes:
-        return f"__MEGAM_END_{self._token}__".encode()
 
     def _start(self) -> subprocess.Popen[bytes]:
         proc = subprocess.Popen(
@@ -77,13 +71,15 @@ class VirshShell:
             self.close()
             proc = self._proc = self._start()
         assert proc.stdin is not None and proc.stdout is not None
-        quoted = f"'__MEGAM_END_{self._token}''__'"
-        proc.stdin.write(f"{command}; echo {quoted}\n".encode())
+        begin, end = f"__MEGAM_BEGIN_{self._token}__", f"__MEGAM_END_{self._token}__"
+        # split by quotes: the echoed command line never holds the joined markers
+        line = f"echo '{begin[:8]}''{begin[8:]}'; {command}; echo '{end[:8]}''{end[8:]}'\n"
+        proc.stdin.write(line.encode())
         proc.stdin.flush()
         deadline = time.monotonic() + timeout
         fd = proc.stdout.fileno()
         buf = b""
-        marker = self.marker
+        marker = end.encode()
         while marker not in buf:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -97,9 +93,11 @@ class VirshShell:
                 return None
             buf += chunk
         out = buf[: buf.index(marker)]
-        if out.startswith(PROMPT):  # the echoed command line
-            nl = out.find(b"\n")
-            out = out[nl + 1 :] if nl >= 0 else b""
+        start = out.rfind(begin.encode())
+        if start < 0:
+            self.close()
+            return None
+        out = out[start + len(begin) :]
         text = out.decode("utf-8", "replace")
         if any(line.startswith("error:") for line in text.splitlines()):
             self.close()  # the connection may be broken: start afresh next time

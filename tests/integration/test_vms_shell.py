@@ -24,6 +24,7 @@ def test_one_process_answers_every_listing_like_a_one_shot_virsh():
             assert out is not None
             names, stats = vp.split_listing(out)
             assert {"megam-vm1", "megam-vm2"} <= set(names)
+            assert set(names) == set(stats)  # nothing else (e.g. the echoed command) taken for a name
             assert stats["megam-vm1"]["state.state"] == "1"  # running
         assert shell.started == 1
         assert shell.run("dominfo --domain no-such-domain-megam", 5) is None  # error: -> caller falls back
