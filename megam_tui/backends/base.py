@@ -124,6 +124,31 @@ def run_argv(
     return result
 
 
+def _die_with_parent() -> Callable[[], None] | None:
+    """A preexec_fn that asks Linux to SIGTERM the child when the thread that started it
+    ends, however it ends (SIGKILL or a closed terminal included): endless children
+    such as `virsh event --loop` must never outlive the app. None where unavailable."""
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    term = int(signal.SIGTERM)
+
+    def preexec() -> None:  # runs in the forked child: only this one C call
+        prctl(1, term, 0, 0, 0)  # PR_SET_PDEATHSIG
+
+    return preexec
+
+
+DIE_WITH_PARENT = _die_with_parent()
+
+
 def kill_group(proc: subprocess.Popen[Any]) -> None:
     """Kill a process started with start_new_session=True and its children."""
     try:

@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from megam_tui.backends.base import StreamThread, Unreachable, kill_group
+from megam_tui.backends.base import DIE_WITH_PARENT, StreamThread, Unreachable, kill_group
 from megam_tui.backends.vms_parse import LifecycleEvent, parse_event
 
 
@@ -56,6 +56,7 @@ class VirshEventStream(StreamThread):
                 stderr=subprocess.PIPE,
                 env={**os.environ, "LC_ALL": "C"},
                 start_new_session=True,
+                preexec_fn=DIE_WITH_PARENT,  # this thread lives as long as the stream
                 text=True,
                 errors="replace",
                 bufsize=1,

@@ -178,3 +178,37 @@ def test_hung_libvirtd_times_out_alone_and_recovers():
         layer.stop()
     layer2 = LibvirtLayer(Settings(libvirt_hypervisors=(HypervisorSpec("local", uri=URI, timeout=5),)))
     assert layer2.summary(5)["ok"] is True
+
+
+def test_virsh_event_process_dies_with_a_killed_app(tmp_path):
+    """SIGKILL (or a closed terminal) gives no chance to clean up: the child must still go."""
+    import os
+    import signal
+    import sys
+
+    import psutil
+
+    code = (
+        "import time\n"
+        "from megam_tui.backends.vms import LibvirtLayer\n"
+        "from megam_tui.settings import HypervisorSpec, Settings\n"
+        f"layer = LibvirtLayer(Settings(refresh=30, libvirt_hypervisors=(HypervisorSpec('local', uri={URI!r}),)))\n"
+        "layer.start(lambda obj: None)\n"
+        "time.sleep(60)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=str(REPO))
+    try:
+        end = time.monotonic() + 15
+        children: list = []
+        while time.monotonic() < end and not children:
+            children = [c for c in psutil.Process(proc.pid).children(recursive=True)
+                        if "event" in " ".join(c.cmdline())]
+            time.sleep(0.1)
+        assert children, "no `virsh event` child started"
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    gone, alive = psutil.wait_procs(children, timeout=5)
+    for c in alive:
+        c.kill()
+    assert not alive, f"virsh event outlived the app: {[c.pid for c in alive]}"
