@@ -11,6 +11,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from megam_tui.ui.heartbeat import on_heartbeat
+from megam_tui.ui.steady import moved
 
 
 def human_bytes(n: float | None) -> str:
@@ -28,7 +29,18 @@ class LocalLoad(Static):
 
     DEFAULT_CSS = "LocalLoad { width: 56; padding: 0 1; }"  # fixed width: an update never re-lays out the screen
 
+    _shown: tuple[float, int, int, tuple[float, float, float]] | None = None
+
     def set_metrics(self, cpu: float, mem_used: int, mem_total: int, load: tuple[float, float, float]) -> None:
+        old = self._shown
+        if old is not None and not (
+            moved(old[0], cpu, 2.0, 0.10)
+            or moved(float(old[1]), float(mem_used), 1.0, 0.01)
+            or old[2] != mem_total
+            or any(moved(a, b, 0.05, 0.10) for a, b in zip(old[3], load))
+        ):
+            return  # noise: keep the figures (see ui.steady)
+        self._shown = (cpu, mem_used, mem_total, load)
         pct = 100.0 * mem_used / mem_total if mem_total else 0.0
         style = "bold red" if cpu > 90 or pct > 90 else ""
         text = Text.assemble(

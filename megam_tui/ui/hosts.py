@@ -22,7 +22,7 @@ from textual.widgets import DataTable, Input, Static
 
 from megam_tui.models import Host
 from megam_tui.settings import Settings
-from megam_tui.ui.hosts_format import COLUMNS, SORT_ORDER, SORTS, WIDTHS, cells, matches
+from megam_tui.ui.hosts_format import COLUMNS, SORT_ORDER, SORTS, WIDTHS, cells, matches, metrics_moved
 from megam_tui.ui.keyed_table import KeyedTable
 from megam_tui.ui.quiet import quiet_update
 
@@ -101,6 +101,12 @@ class HostsPane(Vertical):
 
     def _apply_host(self, host: Host) -> None:
         old = self.hosts.get(host.name)
+        if (
+            old is not None
+            and (old.reachable, old.error, old.error_kind, old.address) == (host.reachable, host.error, host.error_kind, host.address)
+            and not metrics_moved(old.metrics, host.metrics)
+        ):
+            return  # noise: the row keeps the figures it shows (a calm screen, and no frame)
         self.hosts[host.name] = host
         if not matches(host, self.filter_text):
             if host.name in self._shown:

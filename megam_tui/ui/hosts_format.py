@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from megam_tui.models import Host
+from megam_tui.models import Host, HostMetrics
+from megam_tui.ui.steady import moved
 
 # column key -> (header, fixed width or None = sized by the rows added). Fixed widths
 # because cells are updated in place without re-measuring (update_width is costly).
@@ -132,3 +133,24 @@ def matches(h: Host, needle: str) -> bool:
     n = needle.lower()
     hay = (h.name, h.address, "up" if h.reachable else "down", KIND_TEXT.get(h.error_kind or "", ""), h.error or "")
     return any(n in s.lower() for s in hay if s)
+
+
+def metrics_moved(old: HostMetrics | None, new: HostMetrics | None) -> bool:
+    """Whether a probe changes what the row shows enough to redraw it (see ui.steady).
+
+    CPU by >= 2 points or 10 %, load by >= 0.05 or 10 %, memory by >= 1 %, disk by a
+    point, net rates by >= 25 % (or to/from zero), the uptime label, the fullest mount."""
+    if old is None or new is None:
+        return old is not new
+    return (
+        moved(old.cpu_pct, new.cpu_pct, 2.0, 0.10)
+        or any(moved(a, b, 0.05, 0.10) for a, b in ((old.load1, new.load1), (old.load5, new.load5), (old.load15, new.load15)))
+        or old.mem_total != new.mem_total
+        or moved(None if old.mem_used is None else float(old.mem_used), None if new.mem_used is None else float(new.mem_used), 1.0, 0.01)
+        or moved(old.disk_root_pct, new.disk_root_pct, 1.0, 0.0)
+        or old.disk_fullest_mount != new.disk_fullest_mount
+        or moved(old.disk_fullest_pct, new.disk_fullest_pct, 1.0, 0.0)
+        or moved(old.net_rx_bps, new.net_rx_bps, 1.0, 0.25)
+        or moved(old.net_tx_bps, new.net_tx_bps, 1.0, 0.25)
+        or human_uptime(old.uptime_s) != human_uptime(new.uptime_s)
+    )

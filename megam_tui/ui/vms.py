@@ -101,10 +101,12 @@ class VmsPane(Vertical):
     def apply(self, obj: Any) -> None:
         if isinstance(obj, DomainsSnapshot):
             prefix = f"{obj.hypervisor}/"
-            for key in [k for k in self.domains if k.startswith(prefix)]:
-                del self.domains[key]
+            old = {k: self.domains.pop(k) for k in [k for k in self.domains if k.startswith(prefix)]}
             for d in obj.domains:
-                self.domains[fmt.row_key(d)] = d
+                key = fmt.row_key(d)
+                was = old.get(key)
+                # noise (CPU wiggle): keep showing the figures already on screen
+                self.domains[key] = was if was is not None and fmt.noise_only(was, d) else d
             if obj.hypervisor not in self.hv_states:
                 self.hv_states[obj.hypervisor] = BackendState("libvirt", obj.hypervisor, True)
         elif isinstance(obj, BackendState):

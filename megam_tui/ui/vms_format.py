@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from megam_tui.models import Domain
+from megam_tui.ui.steady import moved
 
 COLUMNS = (  # (key, label, width or None)
     ("sel", " ", 1),
@@ -47,19 +48,18 @@ def fmt_cpu(pct: float | None) -> str:
 
 
 def fmt_uptime(seconds: float | None) -> str:
+    """Minute resolution at most: a label that ticks every second repaints every poll."""
     if seconds is None:
         return "–"
     s = int(seconds)
     days, s = divmod(s, 86400)
     hours, s = divmod(s, 3600)
-    minutes, s = divmod(s, 60)
+    minutes = s // 60
     if days:
-        return f"{days}d {hours:02d}:{minutes:02d}"
+        return f"{days}d {hours}h"
     if hours:
         return f"{hours}h {minutes:02d}m"
-    if minutes:
-        return f"{minutes}m {s:02d}s"
-    return f"{s}s"
+    return f"{minutes}m" if minutes else "<1m"
 
 
 def cells(d: Domain, *, selected: bool, stale: bool) -> dict[str, Text]:
@@ -97,3 +97,12 @@ def matches(d: Domain, needle: str) -> bool:
     if not needle:
         return True
     return needle.lower() in f"{d.name} {d.hypervisor} {d.state}".lower()
+
+
+def noise_only(old: Domain, new: Domain) -> bool:
+    """Same domain, same state; CPU moved < 1 point and < 10 %; same uptime label."""
+    return (
+        (old.state, old.vcpus, old.memory_kib, old.uuid) == (new.state, new.vcpus, new.memory_kib, new.uuid)
+        and not moved(old.cpu_pct, new.cpu_pct, 1.0, 0.10)
+        and fmt_uptime(old.uptime_s) == fmt_uptime(new.uptime_s)
+    )

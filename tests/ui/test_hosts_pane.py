@@ -217,3 +217,21 @@ async def test_default_order_is_the_config_order_whatever_the_arrival_order(tmp_
         assert pane.displayed() == ["local", "web2", "db1", "web1", "stray"]
         assert row(pane, "web2")["net"] == "↓0B/s ↑0B/s"
         assert row(pane, "web2")["cpu"] == "–"  # no CPU % before the second sample
+
+
+async def test_metric_noise_keeps_the_row_a_real_change_redraws():
+    app = PaneApp()
+    async with app.run_test(size=(160, 40)) as pilot:
+        pane = app.query_one(HostsPane)
+        pane.apply(up("web1", cpu=10.0))
+        await pilot.pause()
+        calls: list[str] = []
+        orig = pane.table.set_many
+        pane.table.set_many = lambda changes: (  # type: ignore[method-assign]
+            calls.extend(c for v in changes.values() for c in v), orig(changes))
+        pane.apply(up("web1", cpu=11.0))  # < 2 points: noise
+        await pilot.pause()
+        assert calls == [] and row(pane, "web1")["cpu"] == "10%"
+        pane.apply(down("web1", "refused", "web1: connection refused"))
+        await pilot.pause()
+        assert row(pane, "web1")["state"] != "up"

@@ -45,7 +45,7 @@ async def test_rows_columns_and_cell_texts():
         await pilot.pause()
         assert table_rows(pane) == [
             [" ", "db", "local", "shut off", "1", "64M", "–", "–"],
-            [" ", "web", "local", "running", "1", "2.0G", "12.3", "1d 01:01"],
+            [" ", "web", "local", "running", "1", "2.0G", "12.3", "1d 1h"],
         ]
         keys = [r.key.value for r in pane.query_one(DataTable).ordered_rows]
         assert keys == ["local/db", "local/web"]
@@ -220,3 +220,20 @@ async def test_waiting_and_not_configured_messages():
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
         assert "waiting for the first answer" in str(app.query_one("#vms-bar").render())
+
+
+async def test_cpu_wiggle_keeps_the_shown_figures_a_real_move_redraws():
+    app = PaneApp()
+    async with app.run_test(size=(120, 30)) as pilot:
+        pane = app.query_one(VmsPane)
+        pane.apply(DomainsSnapshot("local", (dom("web", cpu=12.0, up=600),)))
+        await pilot.pause()
+        pane.apply(DomainsSnapshot("local", (dom("web", cpu=12.4, up=610),)))  # noise
+        await pilot.pause()
+        assert table_rows(pane)[0][6:] == ["12.0", "10m"] and pane.cell_updates == 0
+        pane.apply(DomainsSnapshot("local", (dom("web", cpu=30.0, up=620),)))  # a real move
+        await pilot.pause()
+        assert table_rows(pane)[0][6] == "30.0"
+        pane.apply(DomainsSnapshot("local", (dom("web", state="paused", cpu=30.0, up=620),)))
+        await pilot.pause()
+        assert table_rows(pane)[0][3] == "paused"
