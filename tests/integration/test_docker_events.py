@@ -92,3 +92,33 @@ def test_a_crash_is_a_warning(watched):
         sink.wait_for(_update(name, "exited"), since=t)
     finally:
         docker("rm", "-f", name, check=False)
+
+
+def test_a_sleeping_container_is_read_less_often_and_shows_when_it_wakes(watched):
+    """Idle containers are re-read every QUIET_EVERY-th tick; a burst of work still shows within that."""
+    from megam_tui.backends.docker_stats import QUIET_AFTER, QUIET_EVERY
+
+    layer, sink = watched
+    name = unique("quiet")
+    cid = run_sleeper(name)
+    try:
+        stats_thread = next(t for t in layer._threads if type(t).__name__ == "StatsThread")
+        # quiet after QUIET_AFTER idle samples: the same figures come back between reads
+        end = time.monotonic() + 15
+        while time.monotonic() < end:
+            loc = stats_thread._local.get(("local", cid))
+            if loc is not None and loc.quiet >= QUIET_AFTER:
+                break
+            time.sleep(0.2)
+        assert loc is not None and loc.quiet >= QUIET_AFTER, "a sleeping container never counted as quiet"
+        reads = loc.ticks
+        time.sleep(0.5 * QUIET_EVERY * 2 + 0.3)  # two QUIET_EVERY periods of 0.5 s ticks
+        assert 1 <= loc.ticks - reads <= 3  # read about once per QUIET_EVERY ticks, not every tick
+        t = time.monotonic()
+        docker("exec", "-d", name, "sh", "-c", "while :; do :; done")
+        busy = sink.wait_for(lambda o: isinstance(o, StatsSnapshot) and any(
+            s.id == cid and (s.cpu_pct or 0) > 20 for s in o.stats), since=t, timeout=0.5 * QUIET_EVERY + 3)
+        assert busy is not None
+        assert time.monotonic() - t <= 0.5 * QUIET_EVERY + 3
+    finally:
+        docker("rm", "-f", name)
