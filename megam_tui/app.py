@@ -27,7 +27,7 @@ from textual.signal import Signal
 from textual.widgets import Footer, Input
 
 from megam_tui.jobs import FAILED, FINAL_STATES, AuditLog, Job, JobManager
-from megam_tui.layers import build_layers, configured, stop_all
+from megam_tui.layers import build_layers, configured, stop_all, ui_started
 from megam_tui.models import BackendState, Event
 from megam_tui.settings import Settings
 from megam_tui.ui.confirm import ConfirmScreen
@@ -162,6 +162,7 @@ class MegamApp(App[int]):
         self._sample_local()
         self.set_interval(self.heartbeat_interval, self._heartbeat)
         self.call_after_refresh(self.action_focus_pane, "docker")
+        self.call_after_refresh(ui_started.set)  # the first frame is out: layers may do the rest
         if self.settings.read_only:
             self.timeline(Event(time.time(), "app", "info", "megam", "read-only mode: every action is refused"))
 

@@ -164,10 +164,18 @@ def cmd_run(config_path: str | None, read_only: bool | None) -> int:
     settings = _load(config_path, read_only)
     if settings is None:
         return EXIT_USAGE
+    from megam_tui.layers import build_layers, start_early, ui_started
+
+    # the layers connect while the UI is imported and mounted (see start_early)
+    layers = start_early(settings, build_layers(settings))
     from megam_tui.app import MegamApp
 
-    app = MegamApp(settings)
-    app.run()
+    app = MegamApp(settings, layers=layers)
+    try:
+        app.run()
+    finally:
+        ui_started.set()  # nothing waits for a UI that is gone
+        app.shutdown_backends()  # the app does it on unmount; not if it failed before
     return app.return_code or EXIT_OK
 
 

@@ -17,6 +17,23 @@ from megam_tui.settings import Settings
 
 LAYER_NAMES = ("docker", "ceph", "libvirt", "ssh")
 
+# Cleared by `start_early` (a UI is starting), set by the app once its first frame is
+# on the screen. Start-up work that no pane's first answer needs (docker-py's event
+# stream, container stats) waits for it, at most UI_START_WAIT seconds: the process
+# has one GIL, so every CPU millisecond spent before the first frame delays it.
+ui_started = threading.Event()
+ui_started.set()
+UI_START_WAIT = 3.0
+
+
+def wait_for_ui(stopping: threading.Event | None = None, limit: float = UI_START_WAIT) -> None:
+    """Return once the UI showed its first frame (at once when no UI is starting),
+    after `limit` seconds at the latest, or when `stopping` is set."""
+    deadline = time.monotonic() + limit
+    while not ui_started.wait(min(0.1, max(0.0, deadline - time.monotonic()))):
+        if (stopping is not None and stopping.is_set()) or time.monotonic() >= deadline:
+            return
+
 _CLASSES = {
     "ssh": ("megam_tui.backends.ssh", "SshLayer"),
     "docker": ("megam_tui.backends.docker", "DockerLayer"),
@@ -76,6 +93,67 @@ def build_layers(settings: Settings) -> dict[str, Any]:
         except Exception as exc:  # noqa: BLE001 - shown in that layer's pane
             layers[name] = BrokenLayer(name, f"{name} backend unavailable: {type(exc).__name__}: {exc}")
     return layers
+
+
+class EarlyLayer:
+    """A layer started before the UI exists (see `start_early`); stands in for it.
+
+    Its output is kept in arrival order until `start(emit)` is called (by the app,
+    once mounted), replayed to `emit` then, and afterwards passed straight on.
+    Everything else (actions, stop, attributes) goes to the wrapped layer.
+    """
+
+    def __init__(self, name: str, layer: Any) -> None:
+        self.layer = layer
+        self._name = name
+        self._lock = threading.Lock()
+        self._held: list[Any] = []
+        self._sink: Any = None
+        self._thread = threading.Thread(target=self._run, name=f"early-{name}", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.layer.start(self._emit)
+        except Exception as exc:  # noqa: BLE001 - shown in its pane, like a start in the app
+            from megam_tui.models import BackendState
+
+            self._emit(BackendState(self._name, self._name, False, f"{self._name} failed to start: {exc}"))
+
+    def _emit(self, obj: Any) -> None:
+        with self._lock:
+            if self._sink is None:
+                self._held.append(obj)
+                return
+            sink = self._sink
+        sink(obj)
+
+    def start(self, emit: Any) -> None:
+        """Replay what came before, then pass everything on (holding the lock keeps the order)."""
+        with self._lock:
+            held, self._held = self._held, []
+            for obj in held:
+                emit(obj)
+            self._sink = emit
+
+    def stop(self) -> None:
+        self.layer.stop()
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self.__dict__["layer"], attr)
+
+
+def start_early(settings: Settings, layers: dict[str, Any]) -> dict[str, Any]:
+    """Start every configured layer now, before the UI is imported and mounted.
+
+    Importing and mounting the UI takes about half a second of the start-up; the
+    layers connect meanwhile (sockets, subprocesses and librados overlap it), so
+    the first frame can already show their answers. Returns the layers to hand to
+    the app: started ones wrapped in `EarlyLayer`, the others as they were.
+    The app sets `ui_started` after its first frame.
+    """
+    ui_started.clear()
+    return {name: EarlyLayer(name, layer) if configured(settings, name) else layer for name, layer in layers.items()}
 
 
 def gather_summaries(settings: Settings, timeout: float, layers: dict[str, Any] | None = None) -> dict[str, Any]:
