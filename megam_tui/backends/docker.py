@@ -27,6 +27,12 @@ from megam_tui.settings import EngineSpec, Settings
 
 Emit = Callable[[object], None]
 
+# The stats thread starts once every engine gave its first list (or failed) and the
+# UI showed its first frame (layers.ui_started), at the latest after this many
+# seconds: its first tick (docker-py import, ~200 cgroup reads) would otherwise
+# compete for the CPU with the first container list and the first frame.
+STATS_START_WAIT = 3.0
+
 
 class DockerLayer(DockerActionsMixin, DockerViewsMixin):
     name = "docker"
@@ -93,13 +99,28 @@ class DockerLayer(DockerActionsMixin, DockerViewsMixin):
             if self._threads:
                 return
             self._emit = emit
+            watchers = []
             for spec in self.engines.values():
                 w = self.watchers[spec.name] = EngineWatcher(self, spec, emit)
-                self._threads.append(w)
-            if self.engines:
-                self._threads.append(StatsThread(self, emit))
-            for t in self._threads:
+                watchers.append(w)
+            self._threads.extend(watchers)
+            for t in watchers:
                 t.start()
+            if self.engines:
+                stats = StatsThread(self, emit)
+                self._threads.append(stats)
+                threading.Thread(target=self._start_stats, args=(stats, watchers), name="docker-stats-start", daemon=True).start()
+
+    def _start_stats(self, stats: Any, watchers: list[Any]) -> None:
+        from megam_tui.layers import wait_for_ui
+
+        deadline = time.monotonic() + STATS_START_WAIT
+        for w in watchers:
+            w.first_answer.wait(max(0.0, deadline - time.monotonic()))
+        wait_for_ui(stats._stop_event, max(0.0, deadline - time.monotonic()))
+        with self._lock:
+            if stats in self._threads:  # not stopped meanwhile
+                stats.start()
 
     def stop(self) -> None:
         with self._lock:
@@ -111,7 +132,8 @@ class DockerLayer(DockerActionsMixin, DockerViewsMixin):
             t.stop()
         end = time.monotonic() + 1.0
         for t in threads:
-            t.join(max(0.0, end - time.monotonic()))
+            if t.ident is not None:  # the stats thread may not have started yet
+                t.join(max(0.0, end - time.monotonic()))
 
     # ------------------------------------------------------------------ summary
     def summary(self, timeout: float) -> dict[str, Any]:

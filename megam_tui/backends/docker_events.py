@@ -8,21 +8,30 @@ few ms) and emits a ContainerUpdate / ContainerRemoved plus a models.Event
 for the timeline. A failure emits BackendState(ok=False, "engine unreachable:
 <reason>") and a snapshot carrying the last known list; the StreamThread
 loop retries every <= 2 s and recovers by itself.
+
+Start-up: importing docker-py costs ~0.2 s of CPU, so the very first list of
+a local (unix socket) engine is one plain HTTP request (`quick_list`). The
+watcher connects with docker-py once the UI has shown its first frame
+(layers.ui_started; at once when no UI is starting), as usual: the event
+stream from the time of that first list, then the full re-list, so nothing
+that happens in between is lost.
 """
 
 from __future__ import annotations
 
+import http.client
+import json
+import socket
 import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import docker.errors
-
 from megam_tui.backends.base import StreamThread
 from megam_tui.backends.docker_client import make_client, reason
 from megam_tui.backends.docker_models import ContainerRemoved, ContainersSnapshot, ContainerUpdate
 from megam_tui.backends.docker_parse import container_from_api, container_from_inspect, event_time, event_to_timeline
+from megam_tui.layers import wait_for_ui
 from megam_tui.models import BackendState, Container
 from megam_tui.settings import EngineSpec
 
@@ -31,6 +40,44 @@ if TYPE_CHECKING:
 
 # events that do not change what the list shows
 IGNORED_ACTIONS = ("exec_create", "exec_start", "exec_die", "attach", "detach", "resize", "top", "copy", "archive-path", "export", "extract-to-dir", "commit")
+
+
+class _UnixHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, path: str, timeout: float) -> None:
+        super().__init__("localhost", timeout=timeout)
+        self._path = path
+
+    def connect(self) -> None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(self.timeout)
+        try:
+            sock.connect(self._path)
+        except BaseException:
+            sock.close()
+            raise
+        self.sock = sock
+
+
+def quick_list(spec: EngineSpec, timeout: float | None = None) -> list[dict[str, Any]] | None:
+    """GET /containers/json?all=1 of a plain unix-socket engine without docker-py.
+
+    None when the engine is not a plain unix socket (TLS, tcp://, ssh://) or the
+    request fails: the caller then lists the normal way (and reports the error)."""
+    if not spec.url.startswith("unix://") or spec.tls_verify or spec.cert_path:
+        return None
+    conn = _UnixHTTPConnection(spec.url[len("unix://") :], spec.timeout if timeout is None else timeout)
+    try:
+        conn.request("GET", "/containers/json?all=1")
+        resp = conn.getresponse()
+        body = resp.read()
+        if resp.status != 200:
+            return None
+        raw = json.loads(body)
+        return raw if isinstance(raw, list) else None
+    except (OSError, ValueError, http.client.HTTPException):
+        return None
+    finally:
+        conn.close()
 
 
 class EngineWatcher(StreamThread):
@@ -50,6 +97,7 @@ class EngineWatcher(StreamThread):
         self._killed: dict[str, float] = {}  # last kill/stop event per container
         self._lock = threading.Lock()
         self.events_seen = 0
+        self.first_answer = threading.Event()  # set after the first list or the first failure
 
     # ------------------------------------------------------------------ state
     @property
@@ -75,6 +123,7 @@ class EngineWatcher(StreamThread):
     def _failed(self, exc: BaseException) -> None:
         st = self._set_state(False, f"engine unreachable: {reason(exc)}")
         self.emit(ContainersSnapshot(self.engine, tuple(self.containers.values()), st))
+        self.first_answer.set()
 
     def interrupt(self) -> None:
         stream = self._stream
@@ -86,6 +135,12 @@ class EngineWatcher(StreamThread):
 
     # ------------------------------------------------------------------ loop
     def run_once(self) -> None:
+        if self._state is None and not self.stopping and self._quick_first_list():
+            # docker-py and the event stream after the UI's first frame (see
+            # layers.ui_started); events meanwhile are replayed (since=) and re-listed
+            wait_for_ui(self._stop_event)
+            if self.stopping:
+                return
         client = make_client(self.spec)
         try:
             since = None
@@ -111,10 +166,21 @@ class EngineWatcher(StreamThread):
         finally:
             client.close()
 
+    def _quick_first_list(self) -> bool:
+        """The first list of a local engine, before docker-py is even imported (see module doc)."""
+        items = quick_list(self.spec)
+        if items is None or self.stopping:
+            return False
+        self._store_list(items)
+        return True
+
     def _resync(self, client: Any) -> None:
+        self._store_list(client.containers(all=True))
+
+    def _store_list(self, items: list[dict[str, Any]]) -> None:
         now = time.time()
         fresh = {}
-        for raw in client.containers(all=True):
+        for raw in items:
             cid = str(raw.get("Id", ""))
             fresh[cid] = container_from_api(raw, self.engine, now, started_at=self._start_times.get(cid))
         self.layer.known[self.engine] = fresh
@@ -122,6 +188,7 @@ class EngineWatcher(StreamThread):
         if self._since_ns is None:
             self._since_ns = int(now * 1e9)
         self.emit(ContainersSnapshot(self.engine, tuple(fresh.values()), st))
+        self.first_answer.set()
 
     def _handle(self, client: Any, ev: dict[str, Any]) -> None:
         if "timeNano" in ev:
@@ -151,6 +218,8 @@ class EngineWatcher(StreamThread):
         else:
             # inspect, not a filtered list: the list view is updated after the event
             # is sent (a "pause" event can still list as running); inspect is exact.
+            import docker.errors
+
             try:
                 info = client.inspect_container(cid)
             except docker.errors.NotFound:  # gone between the event and our request
