@@ -22,6 +22,7 @@ Public API (other layers depend on it; keep it stable):
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import re
 import select
 import shlex
@@ -37,7 +38,7 @@ from megam_tui.backends.host import LOCAL_NAME, LocalHost
 from megam_tui.backends.ssh_batch import LineBatcher
 from megam_tui.backends.ssh_conn import SshPool
 from megam_tui.backends.ssh_errors import SshTimeout, SshUnreachable, error_kind
-from megam_tui.backends.ssh_metrics import METRICS_COMMAND, RawSample, compute_metrics, parse_sample
+from megam_tui.backends.ssh_metrics import DF_EVERY, METRICS_COMMAND, METRICS_COMMAND_NO_DF, RawSample, compute_metrics, parse_sample
 from megam_tui.backends.ssh_shell import SHELL_COMMAND, ResidentShell
 from megam_tui.models import BackendState, CommandOutput, Host
 from megam_tui.settings import Settings
@@ -184,6 +185,7 @@ class SshLayer:
         self.pool = SshPool(settings)
         self.local = LocalHost() if settings.ssh_include_local else None
         self._prev: dict[str, RawSample] = {}
+        self._probes: dict[str, int] = {}  # probes per host (df every DF_EVERY-th)
         self._prev_lock = threading.Lock()
         self._poller: _Poller | None = None
         self._shells: dict[str, ResidentShell] = {}  # resident sh per host for the metrics probe
@@ -287,8 +289,11 @@ class SshLayer:
         if spec is None:
             return Host(host, "", reachable=False, error=f"unknown ssh host {host!r}", error_kind="error")
         budget = (timeout if timeout is not None else spec.timeout) + PROBE_SLACK
+        with self._prev_lock:
+            n = self._probes[host] = self._probes.get(host, -1) + 1
+            with_df = n % DF_EVERY == 0 or not (self._prev.get(host) and self._prev[host].disks)
         try:
-            text = self._probe_text(host, budget)
+            text = self._probe_text(host, budget, METRICS_COMMAND if with_df else METRICS_COMMAND_NO_DF)
         except BackendError as exc:
             return Host(spec.name, spec.address, spec.port, spec.user, False, str(exc), error_kind(exc))
         except Exception as exc:  # noqa: BLE001 - a probe never raises
@@ -296,13 +301,15 @@ class SshLayer:
         sample = parse_sample(text)
         with self._prev_lock:
             prev = self._prev.get(host)
+            if not with_df and prev is not None:
+                sample = dataclasses.replace(sample, disks=prev.disks)  # df runs every DF_EVERY-th probe
             if sample.uptime_s is not None:
                 self._prev[host] = sample
         if prev is not None and sample.uptime_s is not None and prev.uptime_s is not None and sample.uptime_s < prev.uptime_s:
             prev = None  # the host rebooted
         return Host(spec.name, spec.address, spec.port, spec.user, True, None, None, compute_metrics(sample, prev))
 
-    def _probe_text(self, host: str, budget: float) -> str:
+    def _probe_text(self, host: str, budget: float, command: str = METRICS_COMMAND) -> str:
         """METRICS_COMMAND's output, asked of the host's resident shell (opened on demand)."""
         deadline = time.monotonic() + budget
         with self._shells_lock:
@@ -318,7 +325,7 @@ class SshLayer:
                 # builtins + a `timeout`-bounded df: nothing outlives the probe, no kill wrapper
                 shell = self._shells[host] = ResidentShell(host, self._open(host, SHELL_COMMAND, deadline, False))
             try:
-                return shell.ask(METRICS_COMMAND, deadline)
+                return shell.ask(command, deadline)
             except SshTimeout:
                 self._shells.pop(host, None)
                 if reused:  # a known-good shell went silent: the host may be dead, reconnect next time
@@ -331,7 +338,7 @@ class SshLayer:
             # the kept connection died (sshd restarted, network blip): one fresh try, same deadline
             shell = self._shells[host] = ResidentShell(host, self._open(host, SHELL_COMMAND, deadline, False))
             try:
-                return shell.ask(METRICS_COMMAND, deadline)
+                return shell.ask(command, deadline)
             except BackendError:
                 self._shells.pop(host, None)
                 raise
