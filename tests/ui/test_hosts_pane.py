@@ -68,16 +68,22 @@ async def test_rows_keyed_by_host_local_first_and_values_formatted():
         assert row(pane, "local")["name"] == "local (local)"
 
 
+def spy_cells(pane) -> list[str]:
+    """The column keys the pane writes into its table from now on."""
+    calls: list[str] = []
+    orig = pane.table.set_many
+    pane.table.set_many = lambda changes: (  # type: ignore[method-assign]
+        calls.extend(c for v in changes.values() for c in v), orig(changes))
+    return calls
+
+
 async def test_only_changed_cells_are_rewritten():
     app = PaneApp()
     async with app.run_test(size=(160, 40)) as pilot:
         pane = app.query_one(HostsPane)
         pane.apply(up("web1", cpu=10.0))
         await pilot.pause()
-        calls: list[str] = []
-        orig = pane.table.set_many
-        pane.table.set_many = lambda changes: (  # type: ignore[method-assign]
-            calls.extend(c for v in changes.values() for c in v), orig(changes))
+        calls = spy_cells(pane)
         pane.apply(up("web1", cpu=55.0))
         await pilot.pause()
         assert calls == ["cpu"]
@@ -225,10 +231,7 @@ async def test_metric_noise_keeps_the_row_a_real_change_redraws():
         pane = app.query_one(HostsPane)
         pane.apply(up("web1", cpu=10.0))
         await pilot.pause()
-        calls: list[str] = []
-        orig = pane.table.set_many
-        pane.table.set_many = lambda changes: (  # type: ignore[method-assign]
-            calls.extend(c for v in changes.values() for c in v), orig(changes))
+        calls = spy_cells(pane)
         pane.apply(up("web1", cpu=11.0))  # < 2 points: noise
         await pilot.pause()
         assert calls == [] and row(pane, "web1")["cpu"] == "10%"
