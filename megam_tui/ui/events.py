@@ -20,6 +20,30 @@ LAYERS = ("all", "docker", "libvirt", "ceph", "ssh", "job", "app")
 SEVERITY_STYLE = {"debug": "dim", "info": "", "warn": "bold yellow", "error": "bold red"}
 
 
+class TimelineTable(DataTable):
+    """A DataTable whose render caches keep only entries that can still be used.
+
+    DataTable keys every cell / row / line cache entry with its `_update_count`,
+    which every add_row / remove_row bumps (the timeline does so on every flush),
+    so after a change all older entries are dead but stay in the LRU caches up to
+    their caps (10,000 cells, 1,000 rows, renderables and lines): several MB per
+    table, filling over tens of minutes, which a soak sees as steady growth.
+    Before painting after a change, drop them (nothing in them could be hit again).
+    """
+
+    _cache_generation = -1
+
+    def render_lines(self, crop):  # type: ignore[no-untyped-def]
+        count = getattr(self, "_update_count", None)
+        if count is not None and count != self._cache_generation:
+            self._cache_generation = count
+            for name in ("_cell_render_cache", "_row_render_cache", "_row_renderable_cache", "_line_cache"):
+                cache = getattr(self, name, None)
+                if cache is not None:
+                    cache.clear()
+        return super().render_lines(crop)
+
+
 class JumpTo(Message):
     """Enter on an event: show its object in its pane."""
 
@@ -61,7 +85,7 @@ class EventsPane(Vertical):
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter events (substring)", id="events-filter")
         yield Static(id="events-bar")
-        table = DataTable(id="events-table", cursor_type="row", zebra_stripes=False)
+        table = TimelineTable(id="events-table", cursor_type="row", zebra_stripes=False)
         table.add_column("time", key="time", width=8)
         table.add_column("layer", key="layer", width=7)
         table.add_column("sev", key="sev", width=5)

@@ -13,10 +13,11 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Log, Static
 
 from megam_tui.sanitize import safe_str
-from megam_tui.jobs import CANCELLED, DONE, FAILED, QUEUED, RUNNING, Job
+from megam_tui.jobs import CANCELLED, DONE, FAILED, FINAL_STATES, QUEUED, RUNNING, Job
 from megam_tui.ui.keyed_table import KeyedTable
 
 STATE_STYLE = {QUEUED: "dim", RUNNING: "bold cyan", DONE: "green", FAILED: "bold red", CANCELLED: "yellow"}
+MAX_ROWS = 500  # finished jobs shown (the JobManager keeps as many); older finished rows are dropped
 
 
 class JobCommand(Message):
@@ -70,9 +71,10 @@ class JobsPane(Vertical):
         Binding("R", "rerun", "Re-run", id="jobs.rerun"),
     ]
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, max_rows: int = MAX_ROWS, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.jobs: dict[int, Job] = {}
+        self.max_rows = max_rows
+        self.jobs: dict[int, Job] = {}  # oldest first
         self._cells: dict[int, tuple] = {}
 
     def compose(self) -> ComposeResult:
@@ -103,6 +105,7 @@ class JobsPane(Vertical):
         old = self._cells.get(job.id)
         if old is None:
             table.add_row(*cells, key=key)
+            self._trim(table)
         else:
             cols = ("id", "layer", "action", "target", "state", "start", "dur", "info")
             table.set_cells(key, {
@@ -113,6 +116,20 @@ class JobsPane(Vertical):
         for screen in self.app.screen_stack:
             if isinstance(screen, JobOutputScreen) and screen.job.id == job.id and job.output:
                 pass  # output screen refreshes on open; live lines come via append()
+
+    def _trim(self, table: DataTable) -> None:
+        """Drop the oldest finished jobs beyond `max_rows` (running / queued ones stay)."""
+        excess = len(self.jobs) - self.max_rows
+        if excess <= 0:
+            return
+        old = [jid for jid, j in self.jobs.items() if j.state in FINAL_STATES][:excess]
+        for jid in old:
+            del self.jobs[jid]
+            self._cells.pop(jid, None)
+            try:
+                table.remove_row(str(jid))
+            except Exception:  # noqa: BLE001 - row already gone
+                pass
 
     def _selected(self) -> Job | None:
         table = self.query_one(DataTable)

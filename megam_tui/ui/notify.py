@@ -25,6 +25,12 @@ class Notifier:
         self._recent: list[float] = []
         self.suppressed = 0
 
+    PRUNE_AT = 256  # keys remembered before the expired ones are dropped
+
+    def _prune(self, now: float) -> None:
+        """Forget keys whose rate limit has run out (objects come and go: ids, names, checks)."""
+        self._last = {k: t for k, t in self._last.items() if now - t < self.per_key}
+
     def wants(self, ev: Event) -> bool:
         if ev.layer == "job":
             return False  # jobs notify on their own
@@ -44,6 +50,8 @@ class Notifier:
         if len(self._recent) >= self.burst:
             self.suppressed += 1
             return False
+        if len(self._last) >= self.PRUNE_AT:
+            self._prune(now)
         self._last[key] = now
         self._recent.append(now)
         severity = {"error": "error", "warn": "warning"}.get(ev.severity, "information")
