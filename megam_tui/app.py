@@ -51,6 +51,9 @@ PANES: dict[str, tuple[str, str, str, str]] = {
 }
 
 
+MAX_OBJECTS = 5000  # names the palette can jump to
+
+
 class JobChanged(Message):
     def __init__(self, job: Job, line: str | None) -> None:
         super().__init__()
@@ -291,12 +294,23 @@ class MegamApp(App[int]):
             self.notifier.event(ev)
 
     def _remember_objects(self, layer: str, obj: Any) -> None:
+        """Names for the palette; a full snapshot of one engine / hypervisor replaces its names."""
         items = obj if isinstance(obj, (list, tuple)) else getattr(obj, "containers", None) or getattr(obj, "domains", None) or [obj]
-        for item in items if isinstance(items, (list, tuple)) else []:
+        if not isinstance(items, (list, tuple)):
+            return
+        whole = getattr(obj, "engine", None) if hasattr(obj, "containers") else getattr(obj, "hypervisor", None) if hasattr(obj, "domains") else None
+        if whole is not None:
+            names = {getattr(item, "name", None) for item in items}
+            for key in [k for k, where in self.objects.items() if k[0] == layer and where == whole and k[1] not in names]:
+                del self.objects[key]
+        for item in items:
             name = getattr(item, "name", None)
             if isinstance(name, str) and name:
                 where = getattr(item, "engine", None) or getattr(item, "hypervisor", None) or getattr(item, "address", "")
+                self.objects.pop((layer, name), None)  # re-insert: the oldest names go first past the cap
                 self.objects[(layer, name)] = str(where or "")
+        while len(self.objects) > MAX_OBJECTS:
+            del self.objects[next(iter(self.objects))]
 
     def timeline(self, event: Event) -> None:
         try:

@@ -184,6 +184,9 @@ class EngineWatcher(StreamThread):
             cid = str(raw.get("Id", ""))
             fresh[cid] = container_from_api(raw, self.engine, now, started_at=self._start_times.get(cid))
         self.layer.known[self.engine] = fresh
+        for seen in (self._start_times, self._killed):  # containers gone while we did not watch
+            for cid in [c for c in seen if c not in fresh]:
+                del seen[cid]
         st = self._set_state(True, None)
         if self._since_ns is None:
             self._since_ns = int(now * 1e9)

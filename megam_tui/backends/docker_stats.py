@@ -527,7 +527,8 @@ class StatsThread(StreamThread):
         live = {c.id for c in running}
         for key in [k for k in self._prev if k[0] == engine and k[1] not in live]:
             self._prev.pop(key, None)
-            self._drop_local(key)
+        for key in [k for k in self._local if k[0] == engine and k[1] not in live]:
+            self._drop_local(key)  # also the None entries (no cgroup found), never in _prev
         if not running:
             return None
         out: list[ContainerStats] = []

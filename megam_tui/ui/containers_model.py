@@ -20,6 +20,7 @@ from megam_tui.backends.docker_models import (
 )
 from megam_tui.models import BackendState, Container, ContainerStats
 from megam_tui.ui.containers_format import sort_value
+from megam_tui.ui.steady import moved
 
 HISTORY = 60  # samples kept per container for the sparkline
 PENDING_MAX_AGE = 60.0  # a pending marker never sticks longer than this
@@ -37,14 +38,6 @@ class GroupRow:
         return f"group:{self.project}"
 
 
-def _moved(old: float | None, new: float | None, abs_min: float, rel: float) -> bool:
-    if (old is None) != (new is None):
-        return True
-    if old is None or new is None:
-        return False
-    return abs(new - old) >= max(abs_min, rel * abs(old))
-
-
 def significant(old: ContainerStats | None, new: ContainerStats) -> bool:
     """Whether the displayed stats should change (hysteresis: no redraw for noise).
 
@@ -54,13 +47,13 @@ def significant(old: ContainerStats | None, new: ContainerStats) -> bool:
     if old is None:
         return True
     return (
-        _moved(old.cpu_pct, new.cpu_pct, 0.5, 0.10)
-        or _moved(None if old.mem_bytes is None else float(old.mem_bytes), None if new.mem_bytes is None else float(new.mem_bytes), 1.0, 0.01)
+        moved(old.cpu_pct, new.cpu_pct, 0.5, 0.10)
+        or moved(None if old.mem_bytes is None else float(old.mem_bytes), None if new.mem_bytes is None else float(new.mem_bytes), 1.0, 0.01)
         or old.mem_limit != new.mem_limit
-        or _moved(old.net_rx_bps, new.net_rx_bps, 1.0, 0.10)
-        or _moved(old.net_tx_bps, new.net_tx_bps, 1.0, 0.10)
-        or _moved(old.blk_read_bps, new.blk_read_bps, 1.0, 0.10)
-        or _moved(old.blk_write_bps, new.blk_write_bps, 1.0, 0.10)
+        or moved(old.net_rx_bps, new.net_rx_bps, 1.0, 0.10)
+        or moved(old.net_tx_bps, new.net_tx_bps, 1.0, 0.10)
+        or moved(old.blk_read_bps, new.blk_read_bps, 1.0, 0.10)
+        or moved(old.blk_write_bps, new.blk_write_bps, 1.0, 0.10)
     )
 
 

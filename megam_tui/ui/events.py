@@ -15,33 +15,14 @@ from textual.reactive import reactive
 from textual.widgets import DataTable, Input, Static
 
 from megam_tui.models import SEVERITIES, Event
+from megam_tui.ui.keyed_table import KeyedTable
 
 LAYERS = ("all", "docker", "libvirt", "ceph", "ssh", "job", "app")
 SEVERITY_STYLE = {"debug": "dim", "info": "", "warn": "bold yellow", "error": "bold red"}
 
 
-class TimelineTable(DataTable):
-    """A DataTable whose render caches keep only entries that can still be used.
-
-    DataTable keys every cell / row / line cache entry with its `_update_count`,
-    which every add_row / remove_row bumps (the timeline does so on every flush),
-    so after a change all older entries are dead but stay in the LRU caches up to
-    their caps (10,000 cells, 1,000 rows, renderables and lines): several MB per
-    table, filling over tens of minutes, which a soak sees as steady growth.
-    Before painting after a change, drop them (nothing in them could be hit again).
-    """
-
-    _cache_generation = -1
-
-    def render_lines(self, crop):  # type: ignore[no-untyped-def]
-        count = getattr(self, "_update_count", None)
-        if count is not None and count != self._cache_generation:
-            self._cache_generation = count
-            for name in ("_cell_render_cache", "_row_render_cache", "_row_renderable_cache", "_line_cache"):
-                cache = getattr(self, name, None)
-                if cache is not None:
-                    cache.clear()
-        return super().render_lines(crop)
+class TimelineTable(KeyedTable):
+    """The timeline's table (rows added and removed on every flush: see KeyedTable)."""
 
 
 class JumpTo(Message):

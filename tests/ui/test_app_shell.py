@@ -176,3 +176,22 @@ async def test_quit_stops_layers(tmp_path):
         await pilot.press("q")
         await pilot.pause()
     assert all(l.stopped for l in layers.values())
+
+
+async def test_palette_names_follow_snapshots_and_are_capped(tmp_path, monkeypatch):
+    from megam_tui import app as app_module
+    from megam_tui.backends.docker_models import ContainersSnapshot
+
+    app, _ = make_app(tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        ok = BackendState("docker", "local", True)
+        app.post_message(LayerUpdate("docker", ContainersSnapshot("local", (container("a"), container("b")), ok)))
+        await pilot.pause()
+        assert {n for (lay, n) in app.objects if lay == "docker"} == {"a", "b"}
+        app.post_message(LayerUpdate("docker", ContainersSnapshot("local", (container("b"), container("c")), ok)))
+        await pilot.pause()
+        assert {n for (lay, n) in app.objects if lay == "docker"} == {"b", "c"}  # a is gone
+        monkeypatch.setattr(app_module, "MAX_OBJECTS", 3)
+        app.post_message(LayerUpdate("docker", [container(f"x{i}") for i in range(5)]))
+        await pilot.pause()
+        assert len(app.objects) == 3 and ("docker", "x4") in app.objects
