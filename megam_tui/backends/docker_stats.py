@@ -16,7 +16,7 @@ from __future__ import annotations
 import concurrent.futures
 import os
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -408,8 +408,9 @@ def read_cgroup(
 # ---------------------------------------------------------------- thread
 
 # A container with no CPU, network or disk activity for QUIET_AFTER samples in a row is
-# read every QUIET_EVERY-th tick (its last figures repeated between): 200 sleeping
-# containers cost a fifth, and one that wakes up shows within QUIET_EVERY ticks.
+# read every QUIET_EVERY-th tick and left out of the snapshots between (the pane keeps
+# its last figures): 200 sleeping containers cost a fifth, and one that wakes up shows
+# within QUIET_EVERY ticks.
 QUIET_AFTER = 2
 QUIET_EVERY = 5
 
@@ -539,8 +540,7 @@ class StatsThread(StreamThread):
         for c in running:
             known = self._local.get((engine, c.id))
             if known is not None and known.last is not None and known.quiet >= QUIET_AFTER and (tick_no + known.pid) % QUIET_EVERY:
-                out.append(replace(known.last, time=time.time()))  # idle: read every QUIET_EVERY-th tick
-                continue
+                continue  # idle: read every QUIET_EVERY-th tick; the pane keeps its last figures
             loc = self._local_for(engine, c.id, root) if local else None
             if loc is None:
                 remote.append(c.id)
