@@ -368,7 +368,8 @@ def main() -> int:
     print(f"{'tool':16} {'tool CPU %':>11} {'dockerd CPU %':>14} {'extra dockerd %':>16} {'total %':>9}")
     for name, cpu, dk in rows:
         extra = dk - idle
-        total = (cpu or 0) + (extra if name != "idle (baseline)" else 0)
+        # a tool cannot make dockerd cheaper: a negative difference is noise, counted as 0
+        total = (cpu or 0) + (max(0.0, extra) if name != "idle (baseline)" else 0)
         print(f"{name:16} {('-' if cpu is None else f'{cpu:.2f}'):>11} {dk:>14.2f} {('-' if name.startswith('idle') else f'{extra:+.2f}'):>16} {('-' if name.startswith('idle') else f'{total:.2f}'):>9}")
     lat = m["lat"]
     print()
