@@ -199,8 +199,7 @@ class MegamApp(App[int]):
     # -- heartbeat ------------------------------------------------------------------------
     def _heartbeat(self) -> None:
         """Apply the held routine updates, the last local sample and the clock in one go."""
-        for layer, obj in self.gate.take_all():
-            self._route(layer, obj)
+        self.flush_held()
         if self._local is not None:
             self._show_local(self._local)
             self._local = None

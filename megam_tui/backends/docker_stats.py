@@ -433,7 +433,6 @@ class _Local:
     inactive: int | None = None
     ticks: int = 0
     quiet: int = 0  # samples in a row with no CPU, network or disk activity
-    last: ContainerStats | None = None
 
     def paths(self) -> tuple[str | None, ...]:
         f = self.files
@@ -539,7 +538,7 @@ class StatsThread(StreamThread):
         tick_no = self._tick_no[engine] = self._tick_no.get(engine, 0) + 1
         for c in running:
             known = self._local.get((engine, c.id))
-            if known is not None and known.last is not None and known.quiet >= QUIET_AFTER and (tick_no + known.pid) % QUIET_EVERY:
+            if known is not None and known.quiet >= QUIET_AFTER and (tick_no + known.pid) % QUIET_EVERY:
                 continue  # idle: read every QUIET_EVERY-th tick; the pane keeps its last figures
             loc = self._local_for(engine, c.id, root) if local else None
             if loc is None:
@@ -558,7 +557,6 @@ class StatsThread(StreamThread):
             st = rates(c.id, cur, self._prev.get((engine, c.id)))
             out.append(st)
             self._prev[(engine, c.id)] = cur
-            loc.last = st
             loc.quiet = loc.quiet + 1 if _idle(st) else 0
         source = "cgroup"
         if remote:

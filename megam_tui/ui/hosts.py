@@ -22,7 +22,7 @@ from textual.widgets import DataTable, Input, Static
 
 from megam_tui.models import Host
 from megam_tui.settings import Settings
-from megam_tui.ui.hosts_format import COLUMNS, SORT_ORDER, SORTS, WIDTHS, cells, matches, metrics_moved
+from megam_tui.ui.hosts_format import COLUMNS, SORT_ORDER, SORTS, WIDTHS, cells, matches, metrics_moved, state_of
 from megam_tui.ui.keyed_table import KeyedTable
 from megam_tui.ui.quiet import quiet_update
 
@@ -85,7 +85,7 @@ class HostsPane(Vertical):
         if not isinstance(obj, Host):
             return None
         old = self.hosts.get(obj.name)
-        if old is None or (old.reachable, old.error, old.error_kind) != (obj.reachable, obj.error, obj.error_kind):
+        if old is None or state_of(old) != state_of(obj):
             return None
         return ("host", obj.name)
 
@@ -103,7 +103,7 @@ class HostsPane(Vertical):
         old = self.hosts.get(host.name)
         if (
             old is not None
-            and (old.reachable, old.error, old.error_kind, old.address) == (host.reachable, host.error, host.error_kind, host.address)
+            and state_of(old) == state_of(host)
             and not metrics_moved(old.metrics, host.metrics)
         ):
             return  # noise: the row keeps the figures it shows (a calm screen, and no frame)

@@ -135,6 +135,11 @@ def matches(h: Host, needle: str) -> bool:
     return any(n in s.lower() for s in hay if s)
 
 
+def state_of(h: Host) -> tuple[object, ...]:
+    """What a host's state line is made of (a change here is news, not a figure)."""
+    return (h.reachable, h.error, h.error_kind, h.address)
+
+
 def metrics_moved(old: HostMetrics | None, new: HostMetrics | None) -> bool:
     """Whether a probe changes what the row shows enough to redraw it (see ui.steady).
 
