@@ -155,6 +155,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--window", type=float, default=60.0)
     ap.add_argument("--refresh", type=float, default=2.0)
+    ap.add_argument("--settle", type=float, default=30.0,
+                    help="s between the first frame and the window: start-up work (imports after the "
+                         "first frame, first full stats pass) is startup.py's, this is the steady state")
     ap.add_argument("--containers", type=int, default=200)
     ap.add_argument("--skip", default="", help="comma list: glances")
     ap.add_argument("--json", metavar="PATH", help="also write the results as JSON")
@@ -185,7 +188,7 @@ def main() -> int:
         results["megam-tui"] = run_in_tmux(
             [sys.executable, "-m", "megam_tui", "--config", str(cfg)],
             lambda scr: "many-" in scr and "HEALTH_" in scr and "node3" in scr,
-            args.window, 2 * args.refresh, env={**env, "PYTHONPATH": str(REPO)},
+            args.window, args.settle, env={**env, "PYTHONPATH": str(REPO)},
         )
 
         if args.breakdown:
@@ -196,7 +199,7 @@ def main() -> int:
                 write_config(one, args.refresh, work / "home", only=layer)
                 results[f"only {layer}"] = run_in_tmux(
                     [sys.executable, "-m", "megam_tui", "--config", str(one)],
-                    lambda scr, w=ready[layer]: w in scr, args.window, 2 * args.refresh,
+                    lambda scr, w=ready[layer]: w in scr, args.window, args.settle,
                     env={**env, "PYTHONPATH": str(REPO)},
                 )
 
@@ -205,7 +208,7 @@ def main() -> int:
             results["glances"] = run_in_tmux(
                 ["glances", "-t", f"{args.refresh:g}"],
                 lambda scr: "CONTAINERS" in scr.upper() or "many-" in scr,
-                args.window, 2 * args.refresh, env={"TERM": "xterm-256color"},
+                args.window, args.settle, env={"TERM": "xterm-256color"},
             )
     finally:
         remove_vm(vm)

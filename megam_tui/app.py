@@ -22,7 +22,10 @@ from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
+from textual.driver import Driver
+from textual.drivers.linux_driver import LinuxDriver
 from textual.message import Message
+from textual.screen import Screen
 from textual.signal import Signal
 from textual.widgets import Footer, Input
 
@@ -35,6 +38,8 @@ from megam_tui.ui.events import EventsPane, JumpTo
 from megam_tui.ui.fallback_pane import FallbackPane
 from megam_tui.ui.help import HelpScreen
 from megam_tui.ui.header import HeaderBar, LocalLoad
+from megam_tui.ui.calm_driver import CalmLinuxDriver
+from megam_tui.ui.line_compositor import LineScreen
 from megam_tui.ui.jobs_pane import JobCommand, JobOutputScreen, JobsPane
 from megam_tui.ui.messages import LayerUpdate, RunAction
 from megam_tui.ui.notify import Notifier
@@ -128,6 +133,21 @@ class MegamApp(App[int]):
         self._local_shown = False
 
     # -- layout ----------------------------------------------------------------------
+    def get_driver_class(self) -> type[Driver]:
+        driver = super().get_driver_class()
+        if driver is LinuxDriver:  # the real terminal: an input thread that sleeps (calm_driver)
+            return CalmLinuxDriver
+        return driver
+
+    @property
+    def escape_to_minimize(self) -> bool:
+        if isinstance(self.focused, Input):  # Escape clears / leaves a filter box first
+            return False
+        return super().escape_to_minimize
+
+    def get_default_screen(self) -> Screen:
+        return LineScreen(id="_default")  # partial updates paint only the changed lines
+
     def compose(self) -> ComposeResult:
         header = HeaderBar(id="header")
         header.read_only = self.settings.read_only

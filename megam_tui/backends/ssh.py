@@ -38,7 +38,7 @@ from megam_tui.backends.host import LOCAL_NAME, LocalHost
 from megam_tui.backends.ssh_batch import LineBatcher
 from megam_tui.backends.ssh_conn import SshPool
 from megam_tui.backends.ssh_errors import SshTimeout, SshUnreachable, error_kind
-from megam_tui.backends.ssh_metrics import DF_EVERY, METRICS_COMMAND, METRICS_COMMAND_NO_DF, RawSample, compute_metrics, parse_sample
+from megam_tui.backends.ssh_metrics import DF_EVERY, METRICS_FUNCTIONS, RawSample, compute_metrics, metrics_call, parse_sample
 from megam_tui.backends.ssh_shell import SHELL_COMMAND, ResidentShell
 from megam_tui.models import BackendState, CommandOutput, Host
 from megam_tui.settings import Settings
@@ -293,7 +293,7 @@ class SshLayer:
             n = self._probes[host] = self._probes.get(host, -1) + 1
             with_df = n % DF_EVERY == 0 or not (self._prev.get(host) and self._prev[host].disks)
         try:
-            text = self._probe_text(host, budget, METRICS_COMMAND if with_df else METRICS_COMMAND_NO_DF)
+            text = self._probe_text(host, budget, with_df)
         except BackendError as exc:
             return Host(spec.name, spec.address, spec.port, spec.user, False, str(exc), error_kind(exc))
         except Exception as exc:  # noqa: BLE001 - a probe never raises
@@ -309,9 +309,13 @@ class SshLayer:
             prev = None  # the host rebooted
         return Host(spec.name, spec.address, spec.port, spec.user, True, None, None, compute_metrics(sample, prev))
 
-    def _probe_text(self, host: str, budget: float, command: str = METRICS_COMMAND) -> str:
-        """METRICS_COMMAND's output, asked of the host's resident shell (opened on demand)."""
+    def _probe_text(self, host: str, budget: float, with_df: bool = True) -> str:
+        """One metrics probe's output, asked of the host's resident shell (opened on demand)."""
         deadline = time.monotonic() + budget
+
+        def command(marker: str) -> str:
+            return metrics_call(with_df, marker)
+
         with self._shells_lock:
             lock = self._shell_locks.setdefault(host, threading.Lock())
         if not lock.acquire(timeout=budget):
@@ -323,7 +327,7 @@ class SshLayer:
                 if shell is not None:
                     shell.close()
                 # builtins + a `timeout`-bounded df: nothing outlives the probe, no kill wrapper
-                shell = self._shells[host] = ResidentShell(host, self._open(host, SHELL_COMMAND, deadline, False))
+                shell = self._shells[host] = ResidentShell(host, self._open(host, SHELL_COMMAND, deadline, False), METRICS_FUNCTIONS)
             try:
                 return shell.ask(command, deadline)
             except SshTimeout:
@@ -336,7 +340,7 @@ class SshLayer:
                 if not reused:
                     raise
             # the kept connection died (sshd restarted, network blip): one fresh try, same deadline
-            shell = self._shells[host] = ResidentShell(host, self._open(host, SHELL_COMMAND, deadline, False))
+            shell = self._shells[host] = ResidentShell(host, self._open(host, SHELL_COMMAND, deadline, False), METRICS_FUNCTIONS)
             try:
                 return shell.ask(command, deadline)
             except BackendError:

@@ -38,7 +38,7 @@ logging.getLogger("paramiko").addHandler(logging.NullHandler())
 BACKOFF_INITIAL = 1.0
 BACKOFF_MAX = 30.0
 KEEPALIVE_S = 15
-TRANSPORT_WAKE_S = 1.0
+TRANSPORT_WAKE_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -350,7 +350,8 @@ class SshPool:
                 transport.set_keepalive(KEEPALIVE_S)
                 # paramiko's reader thread wakes every 0.1 s (its socket timeout) to check
                 # whether it should stop: ~0.15 % of a core per connection, for nothing.
-                # Once connected, once a second is plenty (close() does not wait for it).
+                # Once connected, every 5 s is plenty (close() does not wait for it; EOF and
+                # errors end the loop at once; keepalives go out within 5 s of being due).
                 try:
                     transport.sock.settimeout(TRANSPORT_WAKE_S)
                 except (AttributeError, OSError):

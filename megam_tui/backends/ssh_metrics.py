@@ -13,25 +13,47 @@ from dataclasses import dataclass, field
 
 from megam_tui.models import HostMetrics
 
-# Plain POSIX sh, shell builtins only except `timeout df` (process creation is
-# the dominant cost of a probe on small or sandboxed hosts). Every section is
-# optional for the parser. df is bounded by `timeout` where available (a hung
-# NFS mount must not hang the probe).
-METRICS_COMMAND = (
+# Plain POSIX sh, shell builtins only except `timeout df` (process creation is the
+# dominant cost of a probe on small or sandboxed hosts). The resident shell (see
+# ssh_shell) is given METRICS_FUNCTIONS once; each refresh then sends one short call,
+# `megam_probe <df|-> <marker>`. The function gathers every line as a positional
+# parameter and prints them with ONE printf, marker included: one write, one SSH
+# packet (an `echo` a line was ~20 packets, each encrypted, sent and decrypted).
+# /proc/meminfo: the first five lines hold every field the parser reads (MemTotal,
+# MemFree, MemAvailable, Buffers, Cached; older kernels without MemAvailable still
+# have the other four there), and `read` reads byte by byte: no need for all 55 lines.
+# df runs every DF_EVERY-th probe, bounded by `timeout` where available (a hung NFS
+# mount must not hang the probe). Every section is optional for the parser.
+METRICS_FUNCTIONS = (
     "LC_ALL=C; export LC_ALL; "
-    'p() { echo "@$1"; while IFS= read -r l || [ -n "$l" ]; do echo "$l"; done < "$2"; }; '
-    "p uptime /proc/uptime; p loadavg /proc/loadavg; "
-    'echo @stat; read -r l < /proc/stat; echo "$l"; '
-    "echo @meminfo; while read -r k v u; do case $k in "
-    'MemTotal:|MemFree:|MemAvailable:|Buffers:|Cached:) echo "$k $v $u";; esac; done < /proc/meminfo; '
-    "p netdev /proc/net/dev; "
-    "echo @df; { if command -v timeout >/dev/null 2>&1; then timeout 2 df -P -k; else df -P -k; fi; } 2>/dev/null; "
-    "echo @end"
+    'megam_probe() { megam_d=$1; megam_m=$2; set --; '
+    "for megam_f in uptime loadavg; do "
+    'read -r megam_l < /proc/$megam_f; set -- "$@" "@$megam_f" "$megam_l"; done; '
+    'read -r megam_l < /proc/stat; set -- "$@" @stat "$megam_l" @meminfo; '
+    "{ read -r megam_a; read -r megam_b; read -r megam_c; read -r megam_e; read -r megam_g; } < /proc/meminfo; "
+    'set -- "$@" "$megam_a" "$megam_b" "$megam_c" "$megam_e" "$megam_g" @netdev; '
+    'while IFS= read -r megam_l || [ -n "$megam_l" ]; do set -- "$@" "$megam_l"; done < /proc/net/dev; '
+    'if [ "$megam_d" = df ]; then printf \'%s\\n\' "$@" @df; '
+    "{ if command -v timeout >/dev/null 2>&1; then timeout 2 df -P -k; else df -P -k; fi; } 2>/dev/null; "
+    'printf \'%s\\n\' @end $megam_m; '
+    'else printf \'%s\\n\' "$@" @end $megam_m; fi; }'
 )
-# The same without df (the one command that forks twice on the host): disk usage moves
-# slowly, so the probe runs df every DF_EVERY-th time and carries the figures between.
-METRICS_COMMAND_NO_DF = METRICS_COMMAND.replace(METRICS_COMMAND[METRICS_COMMAND.index("echo @df;") : METRICS_COMMAND.index("echo @end")], "")
 DF_EVERY = 5
+
+
+def metrics_call(with_df: bool, marker: str = "") -> str:
+    """The line that runs one probe in a shell that was given METRICS_FUNCTIONS.
+
+    `marker` (no spaces) is printed as the last line; if the function is missing
+    (a shell that refused the definition) the marker is still printed, after an
+    empty answer, so the caller never waits for its deadline."""
+    call = f"megam_probe {'df' if with_df else '-'} {marker}".rstrip()
+    return f"{call} || echo {marker}" if marker else call
+
+
+# The whole probe as one command line (for a one-shot `sh -c`, and the tests).
+METRICS_COMMAND = f"{METRICS_FUNCTIONS}; {metrics_call(True)}"
+
 
 # Filesystems that are not disks: never the "fullest mount".
 _PSEUDO_FS = ("tmpfs", "devtmpfs", "udev", "overlay", "shm", "none", "proc", "sysfs", "cgroup", "efivarfs")

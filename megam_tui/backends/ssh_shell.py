@@ -3,8 +3,9 @@
 Opening an SSH session costs the host a fork, a login shell and (with PAM) a
 session log entry every time; on the testbed each session costs sshd ~0.2 s
 of CPU. The metrics probe therefore keeps ONE `sh` per host reading commands
-from the channel's stdin: each refresh writes the command followed by
-`echo <unique marker>` and reads stdout up to that marker. Any failure
+from the channel's stdin: the first write defines the probe's shell functions, each
+refresh then writes one short call that prints the output and a unique marker
+with one printf; the reader reads stdout up to that marker. Any failure
 (deadline, closed channel) closes the channel; the next probe opens a new one.
 When the channel closes, sh sees EOF on stdin and exits.
 """
@@ -15,6 +16,7 @@ import select
 import threading
 import time
 import uuid
+from collections.abc import Callable
 
 import paramiko
 
@@ -24,9 +26,10 @@ SHELL_COMMAND = "exec /bin/sh"  # run by the login shell; reads commands from st
 
 
 class ResidentShell:
-    def __init__(self, host: str, chan: paramiko.Channel) -> None:
+    def __init__(self, host: str, chan: paramiko.Channel, prelude: str = "") -> None:
         self.host = host
         self.chan = chan
+        self.prelude = prelude  # sent before the first command (function definitions)
         self.transport = chan.get_transport()
         self.lock = threading.Lock()
 
@@ -41,11 +44,17 @@ class ResidentShell:
         except Exception:  # noqa: BLE001
             pass
 
-    def ask(self, command: str, deadline: float) -> str:
-        """Run `command` (one line of sh) and return its stdout; raises on deadline/EOF."""
+    def ask(self, command: str | Callable[[str], str], deadline: float) -> str:
+        """Run `command` and return its stdout; raises on deadline/EOF.
+
+        `command` is one line of sh, followed by `echo <marker>`, or a function of the
+        marker that returns a line printing the marker itself (one write, one packet)."""
         marker = f"@done-{uuid.uuid4().hex}"
+        line = command(marker) if callable(command) else f"{command}\necho {marker}"
+        if self.prelude:
+            line, self.prelude = f"{self.prelude}\n{line}", ""
         try:
-            self.chan.sendall(f"{command}\necho {marker}\n".encode())
+            self.chan.sendall(f"{line}\n".encode())
         except (OSError, EOFError, paramiko.SSHException) as exc:
             self.close()
             raise SshUnreachable(f"{self.host}: connection lost: {exc or type(exc).__name__}", "error") from None

@@ -79,6 +79,28 @@ class KeyedTable(DataTable):
         for key in [k for k in self._row_renderable_cache.keys() if k[1] in indexes]:
             self._row_renderable_cache.discard(key)
         self._line_cache.clear()  # rebuilt from the (still valid) row caches
-        for index in indexes:
-            if index is not None:
+        visible = self._visible_columns()
+        for rk, values in rows.items():
+            index = self._row_locations.get(rk)
+            if index is None:
+                continue
+            # a row whose changed cells are all scrolled out of view looks the same: not
+            # repainted now (its caches are dropped above; a horizontal scroll or resize
+            # repaints every line from the data)
+            if visible is None or any(ColumnKey(col) in visible for col in values):
                 self.refresh_row(index)
+
+    def _visible_columns(self) -> set[ColumnKey] | None:
+        """Keys of the columns at least partly inside the view; None: assume all."""
+        if self.fixed_columns:
+            return None
+        left = self.scroll_x
+        right = left + self.scrollable_content_region.width
+        x = self._row_label_column_width
+        out: set[ColumnKey] = set()
+        for column in self.ordered_columns:
+            width = column.get_render_width(self)
+            if x < right and x + width > left:
+                out.add(column.key)
+            x += width
+        return out

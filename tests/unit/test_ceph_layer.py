@@ -185,24 +185,37 @@ def test_summary_unreachable_never_raises():
                  "clusters": [{"name": "lab", "health": None, "error": "cluster unreachable: timed out"}]}
 
 
-def test_cheap_transport_asks_everything_every_round():
+def test_cheap_transport_asks_status_and_log_every_round_the_rest_on_change_or_every_10s(monkeypatch):
     tr = ReplayTransport(True, WARN)
     p, seen = poll(layer_with(tr))
+    clock = [1000.0]
+    monkeypatch.setattr("megam_tui.backends.ceph_poller.time.monotonic", lambda: clock[0])
     p.poll_once()
+    clock[0] += 2
     p.poll_once()
-    per_round = ["ceph status", "ceph health detail", "ceph osd tree", "ceph df", "ceph log last 50"]
-    assert tr.asked == per_round * 2
+    first = ["ceph status", "ceph health detail", "ceph osd tree", "ceph df", "ceph log last 50"]
+    assert tr.asked == first + ["ceph status", "ceph log last 50"]
+    tr.asked.clear()
+    clock[0] += 10  # CHEAP_EVERY later: detail, tree and df again
+    p.poll_once()
+    assert tr.asked == first
+    # rounds 2 and 3 saw the same log entries as round 1: no Event for them
+    assert not any(isinstance(o, Event) and o.kind.startswith("log") for o in seen)
+    tr.asked.clear()
+    tr.answers.update(OK)  # the OSD came back: checks and counts changed, the tree is asked at once
+    clock[0] += 2
+    p.poll_once()
+    assert tr.asked == ["ceph status", "ceph osd tree", "ceph df", "ceph log last 50"]  # no checks: no detail
     kinds = [type(o).__name__ for o in seen]
     assert kinds[:2] == ["BackendState", "Event"]  # reachable, then "HEALTH_WARN at start"
     assert {CephStatus, CephOsdTree, CephPools, CephLogBacklog} <= {type(o) for o in seen}
-    st = [o for o in seen if isinstance(o, CephStatus)][-1]
+    st = [o for o in seen if isinstance(o, CephStatus)][2]
     assert {c.code: c.detail for c in st.checks}["OSD_DOWN"] == ("osd.1 (root=default,host=vm) is down",)
-    # unchanged tree / df are not sent again; the status is (sparklines need every sample)
-    assert sum(isinstance(o, CephOsdTree) for o in seen) == 1
+    # a tree / df asked again but unchanged is not sent again: the down tree, then the
+    # recovered one; df never changed. The status is sent every round (sparklines).
+    assert sum(isinstance(o, CephOsdTree) for o in seen) == 2
     assert sum(isinstance(o, CephPools) for o in seen) == 1
-    assert sum(isinstance(o, CephStatus) for o in seen) == 2
-    # the second round's log entries were all seen already: no Event for them
-    assert not any(isinstance(o, Event) and o.kind.startswith("log") for o in seen)
+    assert sum(isinstance(o, CephStatus) for o in seen) == 4
 
 
 def test_expensive_transport_asks_status_only_until_something_changes():

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from megam_tui.backends.ssh_metrics import METRICS_COMMAND, RawSample, compute_metrics, parse_sample
+from megam_tui.backends.ssh_metrics import METRICS_COMMAND, METRICS_FUNCTIONS, RawSample, compute_metrics, metrics_call, parse_sample
 
 FIX = Path(__file__).resolve().parent.parent / "fixtures" / "ssh"
 
@@ -74,8 +74,35 @@ def test_empty_and_garbled_output_gives_empty_metrics():
 
 def test_command_is_one_posix_shell_line_reading_proc():
     assert "\n" not in METRICS_COMMAND
-    for f in ("/proc/uptime", "/proc/loadavg", "/proc/stat", "/proc/meminfo", "/proc/net/dev"):
+    for f in ("/proc/$megam_f", "uptime loadavg", "/proc/stat", "/proc/meminfo", "/proc/net/dev"):
         assert f in METRICS_COMMAND
+
+
+def test_probe_function_reads_this_machines_proc_in_one_write(tmp_path):
+    """Run by a real POSIX sh (dash here): every section parses, and the answer and
+    its marker leave the shell in one write (one SSH packet on a host)."""
+    import shutil
+    import subprocess
+
+    line = f"{METRICS_FUNCTIONS}; {metrics_call(False, '@done-x')}"
+    out = subprocess.run(["sh", "-c", line], capture_output=True, text=True, timeout=10).stdout
+    assert out.endswith("@end\n@done-x\n")
+    s = parse_sample(out)
+    assert s.uptime_s and s.load and s.cpu_total and s.mem_total and s.mem_available is not None
+    assert s.net_rx is not None and s.disks == ()
+    if shutil.which("strace"):
+        trace = tmp_path / "trace"
+        subprocess.run(["strace", "-f", "-e", "trace=write", "-o", str(trace), "sh", "-c", line], capture_output=True, timeout=10)
+        assert sum(1 for t in trace.read_text().splitlines() if "write(1," in t) == 1
+    with_df = parse_sample(subprocess.run(["sh", "-c", METRICS_COMMAND], capture_output=True, text=True, timeout=10).stdout)
+    assert with_df.disks  # df ran
+
+
+def test_call_without_the_functions_still_prints_its_marker():
+    import subprocess
+
+    out = subprocess.run(["sh", "-c", metrics_call(True, "@done-y")], capture_output=True, text=True, timeout=10).stdout
+    assert out == "@done-y\n" and parse_sample(out) == RawSample()
 
 
 @given(st.text())
