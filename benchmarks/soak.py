@@ -8,7 +8,8 @@ The real MegamApp runs headless in a child process watching: N sleeping containe
 cluster with osd.2 killed and restarted every 90 s (flapping); a scratch VM of our own
 started / destroyed every 30 s; the testbed's node1..3 plus an sshd of our own (a copy of
 the testbed's host config on 127.0.3.2, stopped and started by its PID every 20 s:
-a host coming and going). Every `--interval` s it samples the child's RSS, CPU, thread
+a host coming and going). The timeline keeps `--events-max` events (300: full within
+the first minutes; see --help). Every `--interval` s it samples the child's RSS, CPU, thread
 count, open fds, the app's event-timeline length and its live thread names.
 
 Exit 1 (verdict LEAK / THREAD DIED / APP DIED) if, over the second half of the run, RSS,
@@ -221,7 +222,7 @@ class OwnSshd:
                 time.sleep(0.1)
 
 
-def write_config(path: Path, refresh: float, sshd: OwnSshd) -> None:
+def write_config(path: Path, refresh: float, sshd: OwnSshd, events_max: int = 300) -> None:
     import yaml
 
     ssh = yaml.safe_load((TESTBED / "ssh.yaml").read_text())["ssh"]
@@ -234,6 +235,7 @@ def write_config(path: Path, refresh: float, sshd: OwnSshd) -> None:
         "ceph": yaml.safe_load((TESTBED / "ceph.yaml").read_text())["ceph"],
         "libvirt": yaml.safe_load((TESTBED / "libvirt.yaml").read_text())["libvirt"],
         "ssh": ssh,
+        "events": {"max": events_max},
     }
     path.write_text(yaml.safe_dump(cfg, sort_keys=False))
 
@@ -301,6 +303,10 @@ def main() -> int:
     ap.add_argument("--refresh", type=float, default=2.0)
     ap.add_argument("--churn", type=float, default=3.0, help="seconds between container stop/start")
     ap.add_argument("--no-ceph-flap", action="store_true")
+    ap.add_argument("--events-max", type=int, default=300,
+                    help="timeline bound (config events:max). At this churn (~100 events/min) 300 is full "
+                         "within the first minutes, so what grows over the judged second half is a leak, not "
+                         "a bounded buffer still filling (the default 2000 takes ~20 min)")
     ap.add_argument("--json", metavar="PATH")
     ap.add_argument("--tracemalloc", action="store_true", help="diagnose: print where the app's memory grew after warm-up")
     ap.add_argument("--child", nargs=3, metavar=("CFG", "OUT", "STOP"), help=argparse.SUPPRESS)
@@ -318,7 +324,7 @@ def main() -> int:
     sshd = OwnSshd(work)
     sshd.start()
     cfg, out, stop = work / "megam.yaml", work / "samples.jsonl", work / "stop"
-    write_config(cfg, args.refresh, sshd)
+    write_config(cfg, args.refresh, sshd, args.events_max)
     env = dict(ENV, MEGAM_HOME=str(work / "home"), PYTHONPATH=str(REPO))
     extra = ["--tracemalloc"] if args.tracemalloc else []
     proc = subprocess.Popen([sys.executable, __file__, "--interval", str(args.interval), *extra, "--child", str(cfg), str(out), str(stop)],

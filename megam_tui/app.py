@@ -165,7 +165,7 @@ class MegamApp(App[int]):
             self.panes["jobs"] = jobs
             self.frames["jobs"] = PaneFrame(jobs, key="5", title="Jobs", layer="jobs", id="frame-jobs")
             yield self.frames["jobs"]
-            events = EventsPane(id="pane-events")
+            events = EventsPane(max_events=self.settings.events_max, id="pane-events")
             self.panes["events"] = events
             self.frames["events"] = PaneFrame(events, key="6", title="Events", layer="events", id="frame-events")
             yield self.frames["events"]

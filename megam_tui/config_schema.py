@@ -119,6 +119,9 @@ SCHEMA = Section(
                 "max_lines": Field("uint", 10_000, "Log lines kept per view (>= 1).", positive=True),
             }
         ),
+        "events": Section(
+            {"max": Field("uint", 2000, "Events kept in the timeline (>= 1); the oldest go first.", positive=True)}
+        ),
         "docker": Section(
             {
                 "engines": ListOf(
@@ -310,6 +313,7 @@ class _Builder:
                 self.fail("theme", f"unknown theme {theme!r} (one of: {', '.join(sorted(themes))})")
                 theme = None
         logs = self.fields("logs", _section("logs")) if self.section("logs") is not None else {}
+        events = self.fields("events", _section("events")) if self.section("events") is not None else {}
         self.section("ssh")
         ssh_values = self.fields("ssh", _section("ssh"))
         host_defaults = {k: ssh_values[k] for k in ("timeout", "command_timeout", "password", "passphrase")}
@@ -329,6 +333,7 @@ class _Builder:
             docker_configured=docker_configured,
             logs_tail=logs.get("tail", 200),
             logs_max_lines=logs.get("max_lines", 10_000),
+            events_max=events.get("max", 2000),
             ceph_clusters=self.ceph(names),
             libvirt_hypervisors=self.libvirt(names),
             ssh_hosts=hosts,

@@ -78,6 +78,7 @@ class Settings:
     docker_configured: bool = False  # True when the section exists or an engine was auto-detected
     logs_tail: int = 200
     logs_max_lines: int = 10_000
+    events_max: int = 2000  # events kept in the timeline
     # ceph
     ceph_clusters: tuple[ClusterSpec, ...] = ()
     # libvirt

@@ -81,3 +81,22 @@ def test_notifier_forgets_expired_keys_of_objects_that_come_and_go():
     ev = Event(time.time(), "docker", "warn", "local", "died", object="web", kind="die")
     assert n.event(ev, now=now + 100) is True
     assert n.event(ev, now=now + 101) is False
+
+
+async def test_config_events_max_bounds_the_apps_timeline(tmp_path):
+    from megam_tui.app import MegamApp
+    from megam_tui.config import load_settings
+    from tests.ui.fakes import FakeLayer
+
+    cfg = tmp_path / "megam.yaml"
+    cfg.write_text("events:\n  max: 7\n")
+    settings, _ = load_settings(str(cfg), env={"MEGAM_HOME": str(tmp_path / "home")})
+    assert settings.events_max == 7
+    app = MegamApp(settings, layers={n: FakeLayer(n) for n in ("docker", "ceph", "libvirt", "ssh")}, start_layers=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = app.query_one(EventsPane)
+        for i in range(20):
+            pane.add(Event(time.time(), "docker", "info", "local", f"c{i} start", object=f"c{i}", kind="start"))
+        pane._flush()
+        await pilot.pause()
+        assert len(pane.events) == 7 and pane.query_one("#events-table").row_count == 7
