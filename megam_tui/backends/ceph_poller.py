@@ -3,7 +3,8 @@
 The next round is scheduled `settings.refresh` after the last one finished
 (never overlapping a slow call). With a cheap transport (in-process librados,
 ~0.3 ms of our CPU and ~0.15 ms of the mon's a command) a round asks `status`
-and the cluster log (`ceph -w`'s stream, kept live); `health detail` when the
+and drains the cluster log the mon pushed since (`ceph -w`'s stream: a subscription
+made on each new connection, after which `log last` fills any gap); `health detail` when the
 set of checks changed or every CHEAP_EVERY seconds, the OSD tree and df when
 OSD counts changed or every CHEAP_EVERY seconds. With the CLI / SSH (~230 ms
 of CPU a call) a round asks `status` only; `health detail` is fetched when
@@ -163,7 +164,20 @@ class CephPoller(threading.Thread):
                 self.emit(snap)
 
     def _log(self, cheap: bool, now: float, timeout: float) -> None:
-        if not cheap and now - self._log_at < LOG_EVERY:
+        pushed = getattr(self.layer.transport(self.cluster), "log_entries", None)
+        if pushed is not None:  # librados: the mon pushes new entries (see log_entries)
+            try:
+                fresh_raw = pushed(timeout)
+            except Unreachable:
+                raise
+            except BackendError:
+                fresh_raw = None
+            if fresh_raw is not None and self._log_started:
+                if fresh_raw:
+                    self._remember(cp.parse_log(self.cluster, fresh_raw))
+                return
+            # first round or a new connection: `log last` fills in what came before
+        elif not cheap and now - self._log_at < LOG_EVERY:
             return
         self._log_at = now
         try:
@@ -172,6 +186,10 @@ class CephPoller(threading.Thread):
             raise
         except BackendError:
             return
+        self._remember(entries)
+
+    def _remember(self, entries: list) -> None:
+        """Emit the entries not seen before (the first time, as the backlog)."""
         fresh = []
         for key, ev in entries:
             if key in self._log_seen:

@@ -18,6 +18,7 @@ that raises `Unreachable` (cluster did not answer: mon down, deadline hit) or
 
 from __future__ import annotations
 
+import collections
 import math
 import os
 import shlex
@@ -169,6 +170,9 @@ class SshTransport:
         pass
 
 
+LOG_PUSHED_KEPT = 2000  # pushed cluster-log entries kept between two drains
+
+
 class _Attempt:
     """One connect() running on its own thread."""
 
@@ -192,6 +196,9 @@ class RadosTransport:
         self._attempt: _Attempt | None = None
         self._busy: dict[int, int] = {}  # id(handle) -> calls in flight on it
         self._retired: dict[int, Any] = {}  # closed handles still in use: shut down after their last call
+        # the cluster log as pushed by the mon (what `ceph -w` shows): entries since the last drain
+        self._log_on: Any = None  # the handle the subscription is on
+        self._log: collections.deque[dict[str, Any]] = collections.deque(maxlen=LOG_PUSHED_KEPT)
 
     def _options(self) -> dict[str, str]:
         t = str(_secs(self.spec.timeout))
@@ -274,6 +281,42 @@ class RadosTransport:
             raise BackendError(f"{cmd.text}: {msg}")
         return out, (outs or "").strip()
 
+    def log_entries(self, timeout: float) -> list[dict[str, Any]] | None:
+        """Cluster-log entries the mon pushed since the last call, shaped like `log last`'s.
+
+        None when there is no subscription yet on the current connection (the first
+        call, or after a reconnect): it is made now, and the caller fills what it may
+        have missed with `log last`. The mon then sends each entry once, as it is
+        logged, instead of being asked for the last 50 every refresh (~1 ms of the
+        mon's CPU a request when they come 2 s apart)."""
+        handle = self._acquire(time.monotonic() + timeout)
+        try:
+            if self._log_on is handle:
+                out = []
+                while self._log:
+                    out.append(self._log.popleft())
+                return out
+            self._log.clear()
+            try:
+                handle.monitor_log2("info", self._on_log, None)
+            except Exception as exc:  # noqa: BLE001 - rados.Error and friends
+                raise Unreachable(_rados_error(exc)) from None
+            self._log_on = handle
+            return None
+        finally:
+            self._release(handle)
+
+    def _on_log(self, arg: Any, line: Any, channel: Any, name: Any, who: Any, sec: int, nsec: int, seq: int, level: Any, msg: Any) -> None:
+        """librados' thread: one cluster-log entry. Must not raise or block."""
+        try:
+            if _s(channel) != "cluster":  # `log last` (and `ceph -w`) show the cluster channel
+                return
+            stamp = _s(line).split(" ", 1)[0]
+            self._log.append({"name": _s(name), "stamp": stamp, "seq": int(seq), "channel": "cluster",
+                              "priority": _s(level), "message": _s(msg)})
+        except Exception:  # noqa: BLE001
+            pass
+
     def _release(self, handle: Any) -> None:
         with self._lock:
             left = self._busy.get(id(handle), 1) - 1
@@ -290,6 +333,7 @@ class RadosTransport:
         with self._lock:
             handle, self._handle = self._handle, None
             attempt, self._attempt = self._attempt, None
+            self._log_on = None
             if attempt is not None:
                 attempt.abandoned = True
             if handle is not None and self._busy.get(id(handle)):
@@ -297,6 +341,10 @@ class RadosTransport:
                 return
         if handle is not None:
             threading.Thread(target=_shutdown, args=(handle,), name="ceph-rados-shutdown", daemon=True).start()
+
+
+def _s(value: Any) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
 def _shutdown(handle: Any) -> None:

@@ -208,3 +208,46 @@ def test_stop_is_quick(spec):
     n = len(seen.items)
     time.sleep(1.5)
     assert len(seen.items) == n  # nothing emitted after stop
+
+
+def _log_line(spec, text: str) -> None:
+    import subprocess
+
+    res = subprocess.run(["ceph", "--conf", spec.conf, "--connect-timeout", "5", "log", text], capture_output=True, text=True, timeout=30)
+    assert res.returncode == 0, res.stderr
+
+
+def test_cluster_log_is_pushed_live_and_survives_a_mon_restart(spec):
+    """`ceph log` lines reach the timeline from the mon's push (no `log last` after the
+    backlog), literally, and still do after the mon was restarted."""
+    import secrets
+
+    layer = tb.make_layer("rados", refresh=1.0, timeout=3.0)
+    asked: list[float] = []
+    real = layer.log_last
+    layer.log_last = lambda *a, **k: (asked.append(time.monotonic()), real(*a, **k))[1]
+    seen = Seen()
+    layer.start(seen)
+    try:
+        assert seen.wait_for(lambda o: isinstance(o, CephLogBacklog), 15)
+        token = secrets.token_hex(4)
+        t0 = time.monotonic()
+        _log_line(spec, f"megam-push {token} [red]x[/]")
+        got = seen.wait_for(lambda o: isinstance(o, Event) and token in o.message, 5, since=t0)
+        assert got, "the pushed log line did not arrive"
+        assert got[1].message == f"megam-push {token} [red]x[/]" and got[1].layer == "ceph"
+        assert len(asked) == 1, f"`log last` asked {len(asked)} times: only the backlog should be"
+
+        tb.ceph_sh("stop-mon")
+        assert seen.wait_for(lambda o: isinstance(o, BackendState) and not o.ok, 6, since=t0)
+        restarted = time.monotonic()
+        tb.ceph_sh("start-mon")
+        assert seen.wait_for(lambda o: isinstance(o, BackendState) and o.ok, 20, since=restarted)
+        token2 = secrets.token_hex(4)
+        t1 = time.monotonic()
+        _log_line(spec, f"megam-push {token2}")
+        assert seen.wait_for(lambda o: isinstance(o, Event) and token2 in o.message, 8, since=t1), \
+            "no cluster log after the mon restart"
+    finally:
+        layer.stop()
+        tb.restore(spec.conf)

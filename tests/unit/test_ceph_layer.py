@@ -329,3 +329,36 @@ def test_cluster_lost_mid_round_stops_the_round_and_says_unreachable():
     assert tr.asked == ["ceph status", "ceph health detail", "ceph osd tree"]  # df, log not tried
     states = [(o.ok, o.error) for o in seen if isinstance(o, BackendState)]
     assert states == [(True, None), (False, "cluster unreachable: timed out")]
+
+
+class PushingTransport(ReplayTransport):
+    """librados-like: the mon pushes log entries once subscribed (log_entries)."""
+
+    def __init__(self, answers):
+        super().__init__(True, answers)
+        self.subscribed = False
+        self.pushed: list[dict] = []
+
+    def log_entries(self, timeout):
+        if not self.subscribed:
+            self.subscribed = True
+            return None
+        out, self.pushed = self.pushed, []
+        return out
+
+
+def test_pushed_cluster_log_replaces_log_last_after_the_backlog():
+    tr = PushingTransport(OK)
+    p, seen = poll(layer_with(tr))
+    p.poll_once()
+    assert tr.asked[-1] == "ceph log last 50" and tr.subscribed  # subscribed, then the backlog
+    backlog = [o for o in seen if isinstance(o, CephLogBacklog)]
+    assert len(backlog) == 1
+    old = json.loads(raw("log_last.json"))[-1]
+    tr.pushed = [dict(old), {"name": "mon.mon0", "stamp": "2026-11-25T19:51:30.000000+0000", "seq": 999,
+                             "channel": "cluster", "priority": "[WRN]", "message": "Health check failed: noout flag(s) set (OSDMAP_FLAGS)"}]
+    tr.asked.clear()
+    p.poll_once()
+    assert "ceph log last 50" not in tr.asked
+    logged = [o for o in seen if isinstance(o, Event) and o.kind.startswith("log")]
+    assert [(e.severity, e.kind) for e in logged] == [("warn", "log:OSDMAP_FLAGS")]  # the old entry was not repeated
