@@ -30,7 +30,7 @@ from textual.signal import Signal
 from textual.widgets import Footer, Input
 
 from megam_tui.jobs import FAILED, FINAL_STATES, AuditLog, Job, JobManager
-from megam_tui.layers import build_layers, configured, stop_all, ui_started
+from megam_tui.layers import EarlyLayer, build_layers, configured, stop_all, ui_started
 from megam_tui.models import BackendState, Event
 from megam_tui.settings import Settings
 from megam_tui.ui.confirm import ConfirmScreen
@@ -178,10 +178,18 @@ class MegamApp(App[int]):
             self.set_keymap(dict(self.settings.keys))
         self._mount_badge()
         self.jobs.add_listener(lambda job, line: self.post_message(JobChanged(job, line)))
+        early: list[tuple[str, list[Any]]] = []
         if self.start_layers:
             for name, layer in self.layers.items():
-                if configured(self.settings, name):
+                if not configured(self.settings, name):
+                    continue
+                if isinstance(layer, EarlyLayer):  # started before the UI: take its answers now
+                    early.append((name, layer.attach(partial(self._emit, name))))
+                else:
                     self._start_layer(name, layer)
+        for name, held in early:  # applied before the first frame, which then shows them
+            for obj in held:
+                self.on_layer_update(LayerUpdate(name, obj))
         self._sample_local()
         self.set_interval(self.heartbeat_interval, self._heartbeat)
         self.call_after_refresh(self.action_focus_pane, "docker")

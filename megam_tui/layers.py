@@ -136,6 +136,17 @@ class EarlyLayer:
                 emit(obj)
             self._sink = emit
 
+    def attach(self, emit: Any) -> list[Any]:
+        """Like start, but hand back what came before instead of emitting it.
+
+        The app applies those objects itself while mounting, so that its very first
+        frame already shows the answers that arrived during the import (instead of a
+        frame of empty panes and a second, full layout a moment later)."""
+        with self._lock:
+            held, self._held = self._held, []
+            self._sink = emit
+        return held
+
     def stop(self) -> None:
         self.layer.stop()
 

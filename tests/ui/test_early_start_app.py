@@ -40,3 +40,45 @@ async def test_early_layers_replay_into_the_panes_and_the_gate_opens(tmp_path):
         assert raw["docker"].stopped  # the app stops the wrapped layer
     finally:
         L.ui_started.set()
+
+
+class SnapshotLayer(FakeLayer):
+    def start(self, emit) -> None:
+        from megam_tui.backends.docker_models import ContainersSnapshot
+
+        super().start(emit)
+        ok = BackendState("docker", "local", True)
+        emit(ok)
+        emit(ContainersSnapshot("local", (container("web"), container("db", "exited")), ok))
+
+
+async def test_what_came_before_mounting_is_in_the_first_frame(tmp_path):
+    """The held answers are applied while the app mounts: the first frame the terminal
+    gets already shows them (no frame of empty panes, no second full layout)."""
+    from textual.widgets import DataTable
+
+    settings = Settings(home=tmp_path / "home", ssh_include_local=False, docker_engines=(EngineSpec(name="local"),))
+    raw = {"docker": SnapshotLayer("docker"), "ceph": FakeLayer("ceph"), "libvirt": FakeLayer("libvirt"), "ssh": FakeLayer("ssh")}
+    try:
+        layers = L.start_early(settings, raw)
+        layers["docker"]._thread.join(2)
+        app = MegamApp(settings, layers=layers)  # the real panes
+        frames: list[str] = []
+        real_display = MegamApp._display
+
+        def display(self, screen, renderable):
+            if renderable is not None and not frames:
+                frames.append("\n".join(s.text for s in screen._compositor.render_strips()))
+            return real_display(self, screen, renderable)
+
+        MegamApp._display = display
+        try:
+            async with app.run_test(size=(160, 50)) as pilot:
+                await pilot.pause()
+                table = app.panes["docker"].query_one(DataTable)
+                assert table.row_count == 2
+        finally:
+            MegamApp._display = real_display
+        assert frames and "web" in frames[0] and "db" in frames[0], frames[:1]
+    finally:
+        L.ui_started.set()
