@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from megam_tui.backends.base import StreamThread
+from megam_tui.backends.base import BackendError, StreamThread
 from megam_tui.backends.docker_client import make_client, reason
 from megam_tui.backends.docker_models import ContainerRemoved, ContainersSnapshot, ContainerUpdate
 from megam_tui.backends.docker_parse import container_from_api, container_from_inspect, event_time, event_to_timeline
@@ -63,9 +63,10 @@ def quick_list(spec: EngineSpec, timeout: float | None = None) -> list[dict[str,
 
     None when the engine is not a plain unix socket (TLS, tcp://, ssh://) or the
     request fails: the caller then lists the normal way (and reports the error)."""
-    if not spec.url.startswith("unix://") or spec.tls_verify or spec.cert_path:
+    path = plain_unix_path(spec)
+    if path is None:
         return None
-    conn = _UnixHTTPConnection(spec.url[len("unix://") :], spec.timeout if timeout is None else timeout)
+    conn = _UnixHTTPConnection(path, spec.timeout if timeout is None else timeout)
     try:
         conn.request("GET", "/containers/json?all=1")
         resp = conn.getresponse()
@@ -78,6 +79,55 @@ def quick_list(spec: EngineSpec, timeout: float | None = None) -> list[dict[str,
         return None
     finally:
         conn.close()
+
+
+def plain_unix_path(spec: EngineSpec) -> str | None:
+    """The socket path of a plain (no TLS) unix-socket engine, else None."""
+    if not spec.url.startswith("unix://") or spec.tls_verify or spec.cert_path:
+        return None
+    return spec.url[len("unix://") :]
+
+
+class KeptPing:
+    """GET /_ping of a plain unix-socket engine over one kept-alive connection.
+
+    ~0.06 ms of our CPU a ping; docker-py's is ~0.4 ms (requests reads the proxy
+    settings from the environment on every call), and the stats thread pings every
+    refresh. A kept connection the engine closed meanwhile is retried once on a new
+    one; a timeout is not (a hung engine must be reported within one ping timeout)."""
+
+    def __init__(self, path: str, timeout: float) -> None:
+        self.path = path
+        self.timeout = timeout
+        self.conn: _UnixHTTPConnection | None = None
+
+    def ping(self) -> None:
+        """Raises OSError / HTTPException / BackendError when the engine did not answer OK."""
+        for _ in range(2):
+            fresh = self.conn is None
+            if self.conn is None:
+                self.conn = _UnixHTTPConnection(self.path, self.timeout)
+            try:
+                self.conn.request("GET", "/_ping")
+                resp = self.conn.getresponse()
+                resp.read()
+            except TimeoutError:
+                self.close()
+                raise
+            except (OSError, http.client.HTTPException):
+                self.close()
+                if fresh:
+                    raise
+                continue  # the engine closed the idle connection: once more on a new one
+            if resp.status != 200:
+                self.close()
+                raise BackendError(f"engine ping: HTTP {resp.status}")
+            return
+
+    def close(self) -> None:
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            conn.close()
 
 
 class EngineWatcher(StreamThread):

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from megam_tui.backends.base import StreamThread
 from megam_tui.backends.docker_client import make_client
+from megam_tui.backends.docker_events import KeptPing, plain_unix_path
 from megam_tui.backends.docker_models import StatsSnapshot
 from megam_tui.models import ContainerStats
 
@@ -450,6 +451,7 @@ class StatsThread(StreamThread):
         self._prev: dict[tuple[str, str], Sample] = {}
         self._local: dict[tuple[str, str], _Local | None] = {}
         self._clients: dict[str, Any] = {}
+        self._pings: dict[str, KeptPing] = {}
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
         self._mem_total = host_mem_total()
         self.last_elapsed: dict[str, float] = {}
@@ -464,6 +466,8 @@ class StatsThread(StreamThread):
     def stop(self) -> None:
         super().stop()
         self.kept.close()
+        for pinger in list(self._pings.values()):
+            pinger.close()
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
 
@@ -507,6 +511,17 @@ class StatsThread(StreamThread):
         if not w.ok:
             return False  # the watcher is reconnecting and already shows why
         spec = self.layer.spec(engine)
+        path = plain_unix_path(spec)
+        if path is not None:
+            pinger = self._pings.get(engine)
+            if pinger is None:
+                pinger = self._pings[engine] = KeptPing(path, min(self.PING_TIMEOUT, spec.timeout))
+            try:
+                pinger.ping()
+                return True
+            except Exception as exc:  # noqa: BLE001
+                w.report_down(exc)
+                return False
         key = f"ping:{engine}"
         try:
             c = self._clients.get(key)
