@@ -107,7 +107,7 @@ class CephPoller(threading.Thread):
             self.last_status = st
             self.emit(st)
             self._heavy(st, cheap, now, spec.timeout)
-            self._log(cheap, now, spec.timeout)
+            self._log(transport, cheap, now, spec.timeout)
         except Unreachable as exc:
             # the cluster went away in the middle of a round: say so now, not after
             # every remaining call of the round has timed out too
@@ -163,8 +163,8 @@ class CephPoller(threading.Thread):
                 self._last_snap[key] = same
                 self.emit(snap)
 
-    def _log(self, cheap: bool, now: float, timeout: float) -> None:
-        pushed = getattr(self.layer.transport(self.cluster), "log_entries", None)
+    def _log(self, transport: Any, cheap: bool, now: float, timeout: float) -> None:
+        pushed = getattr(transport, "log_entries", None)
         if pushed is not None:  # librados: the mon pushes new entries (see log_entries)
             try:
                 fresh_raw = pushed(timeout)

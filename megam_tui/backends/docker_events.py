@@ -105,7 +105,7 @@ class KeptPing:
         """Raises OSError / HTTPException / BackendError when the engine did not answer OK."""
         for _ in range(2):
             fresh = self.conn is None
-            if self.conn is None:
+            if fresh:
                 self.conn = _UnixHTTPConnection(self.path, self.timeout)
             try:
                 self.conn.request("GET", "/_ping")

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
+import functools
 import re
 import select
 import shlex
@@ -312,10 +313,7 @@ class SshLayer:
     def _probe_text(self, host: str, budget: float, with_df: bool = True) -> str:
         """One metrics probe's output, asked of the host's resident shell (opened on demand)."""
         deadline = time.monotonic() + budget
-
-        def command(marker: str) -> str:
-            return metrics_call(with_df, marker)
-
+        command = functools.partial(metrics_call, with_df)
         with self._shells_lock:
             lock = self._shell_locks.setdefault(host, threading.Lock())
         if not lock.acquire(timeout=budget):
@@ -327,7 +325,7 @@ class SshLayer:
                 if shell is not None:
                     shell.close()
                 # builtins + a `timeout`-bounded df: nothing outlives the probe, no kill wrapper
-                shell = self._shells[host] = ResidentShell(host, self._open(host, SHELL_COMMAND, deadline, False), METRICS_FUNCTIONS)
+                shell = self._shells[host] = self._open_shell(host, deadline)
             try:
                 return shell.ask(command, deadline)
             except SshTimeout:
@@ -340,7 +338,7 @@ class SshLayer:
                 if not reused:
                     raise
             # the kept connection died (sshd restarted, network blip): one fresh try, same deadline
-            shell = self._shells[host] = ResidentShell(host, self._open(host, SHELL_COMMAND, deadline, False), METRICS_FUNCTIONS)
+            shell = self._shells[host] = self._open_shell(host, deadline)
             try:
                 return shell.ask(command, deadline)
             except BackendError:
@@ -348,6 +346,10 @@ class SshLayer:
                 raise
         finally:
             lock.release()
+
+    def _open_shell(self, host: str, deadline: float) -> ResidentShell:
+        """A resident `sh` on a new channel, given the probe's shell functions with its first call."""
+        return ResidentShell(host, self._open(host, SHELL_COMMAND, deadline, False), METRICS_FUNCTIONS)
 
     def probe_all(self, timeout: float | None = None) -> list[Host]:
         """Probe every configured host in parallel (plus local first). Never raises."""

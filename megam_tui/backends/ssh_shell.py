@@ -44,13 +44,11 @@ class ResidentShell:
         except Exception:  # noqa: BLE001
             pass
 
-    def ask(self, command: str | Callable[[str], str], deadline: float) -> str:
-        """Run `command` and return its stdout; raises on deadline/EOF.
-
-        `command` is one line of sh, followed by `echo <marker>`, or a function of the
-        marker that returns a line printing the marker itself (one write, one packet)."""
+    def ask(self, command: Callable[[str], str], deadline: float) -> str:
+        """Run `command(marker)` — one line of sh that prints its output and then the
+        marker with one write (one packet) — and return that output; raises on deadline/EOF."""
         marker = f"@done-{uuid.uuid4().hex}"
-        line = command(marker) if callable(command) else f"{command}\necho {marker}"
+        line = command(marker)
         if self.prelude:
             line, self.prelude = f"{self.prelude}\n{line}", ""
         try:

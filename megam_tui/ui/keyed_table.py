@@ -81,12 +81,12 @@ class KeyedTable(DataTable):
             for col in values:
                 if ColumnKey(col) not in data:
                     raise KeyError(col)
-        indexes = set()
+        locations = {rk: self._row_locations.get(rk) for rk in rows}
+        indexes = set(locations.values())
         for rk, values in rows.items():
             data = self._data[rk]
             for col, value in values.items():
                 data[ColumnKey(col)] = value
-            indexes.add(self._row_locations.get(rk))
         cells = {(rk, ColumnKey(col)) for rk, values in rows.items() for col in values}
         cell_cache = self._cell_render_cache  # only the changed cells are rendered again
         for key in [k for k in cell_cache.keys() if (k[0], k[1]) in cells]:
@@ -98,7 +98,7 @@ class KeyedTable(DataTable):
         self._line_cache.clear()  # rebuilt from the (still valid) row caches
         visible = self._visible_columns()
         for rk, values in rows.items():
-            index = self._row_locations.get(rk)
+            index = locations[rk]
             if index is None:
                 continue
             # a row whose changed cells are all scrolled out of view looks the same: not
