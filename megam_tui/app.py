@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import os
 import subprocess
+import threading
 import time
 from functools import partial
 from pathlib import Path
@@ -31,6 +32,7 @@ from textual.widgets import Footer, Input
 from megam_tui.jobs import FAILED, FINAL_STATES, AuditLog, Job, JobManager
 from megam_tui.layers import EarlyLayer, build_layers, configured, stop_all, ui_started
 from megam_tui.models import BackendState, Event
+from megam_tui.sanitize import sanitize
 from megam_tui.settings import Settings
 from megam_tui.ui.confirm import ConfirmScreen
 from megam_tui.ui.events import EventsPane, JumpTo
@@ -126,6 +128,12 @@ class MegamApp(App[int]):
         # One heartbeat (the refresh interval) paints routine updates, the clock and the
         # header together: one frame per beat instead of one per poll result.
         self.gate = UpdateGate()
+        # Routine updates are held by the layer thread that emits them (no message, no
+        # wake-up of the UI thread: on this dashboard ~8 a beat, each a loop wake-up and a
+        # message dispatch). News goes as a message; while a layer's news is on its way,
+        # that layer's routine updates follow it as messages too, so order is kept.
+        self._gate_lock = threading.Lock()
+        self._news_in_flight: dict[str, int] = {}
         self.heartbeat_signal: Signal[float] = Signal(self, "heartbeat")
         self.heartbeat_interval = max(1.0, float(self.settings.refresh))
         self._local: LocalSample | None = None
@@ -219,9 +227,19 @@ class MegamApp(App[int]):
         self.run_worker(start, thread=True, group=f"start-{name}", exit_on_error=False)
 
     def _emit(self, layer: str, obj: Any) -> None:
-        """Called from layer threads: untrusted text is made terminal-safe here, off the UI thread."""
-        if not self._stopping:
-            self.post_message(LayerUpdate(layer, obj))  # LayerUpdate sanitizes in this thread
+        """Called from layer threads: untrusted text is made terminal-safe here, off the UI thread;
+        a routine update is held for the heartbeat right here (see __init__), news is posted."""
+        if self._stopping:
+            return
+        obj = sanitize(obj)
+        self.first_data_at.setdefault(layer, time.monotonic())
+        key = self._hold_key(layer, obj)
+        with self._gate_lock:
+            if key is not None and not self._news_in_flight.get(layer):
+                self.gate.hold(layer, key, obj)
+                return
+            self._news_in_flight[layer] = self._news_in_flight.get(layer, 0) + 1
+        self.post_message(LayerUpdate(layer, obj, sanitized=True, counted=True))
 
     # -- heartbeat ------------------------------------------------------------------------
     def _heartbeat(self) -> None:
@@ -235,29 +253,39 @@ class MegamApp(App[int]):
 
     def flush_held(self) -> None:
         """Apply every held update now (tests and screenshots use it instead of waiting a beat)."""
-        for layer, obj in self.gate.take_all():
+        with self._gate_lock:
+            held = self.gate.take_all()
+        for layer, obj in held:
             self._route(layer, obj)
 
     # -- routing --------------------------------------------------------------------------
     def on_layer_update(self, message: LayerUpdate) -> None:
         layer, obj = message.layer, message.obj
-        self.first_data_at.setdefault(layer, time.monotonic())
-        key = self._hold_key(layer, obj)
-        if key is not None:
-            self.gate.hold(layer, key, obj)
-            return
-        for held in self.gate.take(layer):  # keep the layer's order: older routine updates first
-            self._route(layer, held)
-        self._route(layer, obj)
+        try:
+            if not message.counted:  # posted by someone else than _emit: decide here
+                self.first_data_at.setdefault(layer, time.monotonic())
+                key = self._hold_key(layer, obj)
+                if key is not None:
+                    with self._gate_lock:
+                        self.gate.hold(layer, key, obj)
+                    return
+            with self._gate_lock:
+                held = self.gate.take(layer)
+            for older in held:  # keep the layer's order: older routine updates first
+                self._route(layer, older)
+            self._route(layer, obj)
+        finally:
+            if message.counted:
+                with self._gate_lock:
+                    self._news_in_flight[layer] -= 1
 
     def _hold_key(self, layer: str, obj: Any) -> Any:
         hold_key = getattr(self.panes.get(layer), "hold_key", None)
         if hold_key is None:
             return None
         try:
-            return hold_key(obj)
-        except Exception as exc:  # noqa: BLE001 - when in doubt, apply now
-            self.log.error(f"{layer} pane hold_key failed: {exc!r}")
+            return hold_key(obj)  # on a layer thread: reads the pane's state, changes nothing shown
+        except Exception:  # noqa: BLE001 - when in doubt, apply now (as news)
             return None
 
     def _route(self, layer: str, obj: Any) -> None:
@@ -476,7 +504,7 @@ class MegamApp(App[int]):
             load = os.getloadavg()
         except (OSError, psutil.Error):
             return
-        self.post_message(LocalSample(cpu, vm.total - vm.available, vm.total, load))
+        self.on_local_sample(LocalSample(cpu, vm.total - vm.available, vm.total, load))
 
     def on_local_sample(self, message: LocalSample) -> None:
         if self._local_shown:

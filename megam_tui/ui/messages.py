@@ -20,10 +20,11 @@ class LayerUpdate(Message):
     control sequence from an engine or host can reach the UI.
     """
 
-    def __init__(self, layer: str, obj: Any) -> None:
+    def __init__(self, layer: str, obj: Any, *, sanitized: bool = False, counted: bool = False) -> None:
         super().__init__()
         self.layer = layer
-        self.obj = sanitize(obj)
+        self.obj = obj if sanitized else sanitize(obj)
+        self.counted = counted  # MegamApp._emit counted it as the layer's news in flight
 
 
 class RunAction(Message):

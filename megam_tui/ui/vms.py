@@ -93,7 +93,7 @@ class VmsPane(Vertical):
         if not isinstance(obj, DomainsSnapshot) or obj.hypervisor not in self.hv_states:
             return None
         prefix = f"{obj.hypervisor}/"
-        shown = {k: d.state for k, d in self.domains.items() if k.startswith(prefix)}
+        shown = {k: d.state for k, d in list(self.domains.items()) if k.startswith(prefix)}  # list(): a layer thread asks
         if shown != {fmt.row_key(d): d.state for d in obj.domains}:
             return None
         return ("domains", obj.hypervisor)

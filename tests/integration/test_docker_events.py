@@ -59,6 +59,25 @@ def test_outside_stop_start_pause_and_remove_are_seen(watched):
     assert cid not in layer.known["local"]
 
 
+def test_health_changes_arrive_but_health_check_execs_are_not_sent_at_all(watched):
+    """The engine filters the stream: a health check every 0.5 s is 6 exec_* events a second
+    the watcher would otherwise wake up for and drop; its health_status changes still arrive."""
+    layer, sink = watched
+    name = unique("evt-health")
+    t = time.monotonic()
+    seen_before = layer.watchers["local"].events_seen
+    cid = run_sleeper(name, "--health-cmd", "true", "--health-interval", "500ms")
+    try:
+        up = sink.wait_for(lambda o: isinstance(o, ContainerUpdate) and o.container.id == cid
+                           and o.container.health == "healthy", since=t, timeout=15)
+        assert up.container.name == name
+        time.sleep(3)  # ~6 more health checks, ~18 exec_* events on an unfiltered stream
+        seen = layer.watchers["local"].events_seen - seen_before
+        assert seen <= 4, f"{seen} events for create, start, health_status"
+    finally:
+        docker("rm", "-f", name)
+
+
 def test_stats_from_cgroups_for_running_containers(watched):
     layer, sink = watched
     snap = sink.wait_for(lambda o: isinstance(o, StatsSnapshot) and any(s.cpu_pct is not None for s in o.stats), timeout=5)

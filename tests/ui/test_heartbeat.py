@@ -69,3 +69,41 @@ async def test_heartbeat_runs_on_its_own_and_ticks_the_clock(tmp_path):
                 break
         assert "stat:x" in pane.applied
         assert clock._shown != "--:--" and len(clock._shown) == 5
+
+
+def emit_from_thread(app, layer, *objs):
+    """Call the app's emit as a layer thread does (the UI loop does not run meanwhile)."""
+    import threading
+
+    t = threading.Thread(target=lambda: [app._emit(layer, o) for o in objs])
+    t.start()
+    t.join()
+
+
+async def test_a_layer_thread_holds_routine_updates_without_waking_the_ui(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        pane = app.panes["docker"]
+        seen = []
+        post = app.post_message
+        app.post_message = lambda m: (seen.append(m), post(m))[1]
+        emit_from_thread(app, "docker", "stat:1", "stat:2")
+        assert len(app.gate) == 1  # held by the emitting thread itself
+        await pilot.pause()
+        assert [m for m in seen if isinstance(m, LayerUpdate)] == [] and [o for o in pane.applied if isinstance(o, str)] == []
+        app._heartbeat()
+        assert [o for o in pane.applied if isinstance(o, str)] == ["stat:2"]
+
+
+async def test_routine_updates_behind_news_in_flight_keep_their_order(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        pane = app.panes["docker"]
+        emit_from_thread(app, "docker", "stat:before", "news", "stat:after")
+        # "news" is on its way to the UI thread: "stat:after" must not overtake it
+        assert len(app.gate) == 1
+        await pilot.pause()
+        assert [o for o in pane.applied if isinstance(o, str)] == ["stat:before", "news", "stat:after"]
+        assert app._news_in_flight["docker"] == 0
+        emit_from_thread(app, "docker", "stat:later")  # nothing in flight: held again
+        assert len(app.gate) == 1
