@@ -24,8 +24,8 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import functools
+import os
 import re
-import select
 import shlex
 import threading
 import time
@@ -35,6 +35,7 @@ from typing import Any
 import paramiko
 
 from megam_tui.backends.base import BackendError, CommandResult, mutating
+from megam_tui.backends.fdwait import readable
 from megam_tui.backends.host import LOCAL_NAME, LocalHost
 from megam_tui.backends.ssh_batch import LineBatcher
 from megam_tui.backends.ssh_conn import SshPool
@@ -145,7 +146,7 @@ def _pump(
         if chan.eof_received:
             chan.status_event.wait(wait)
         else:
-            select.select([fd], [], [], wait)
+            readable([fd], wait)
     # channel closed without exit status (connection lost)
     if chan.exit_status_ready() and chan.recv_exit_status() != -1:
         return chan.recv_exit_status()
@@ -175,6 +176,22 @@ class _Lines:
 
 
 # ----------------------------------------------------------- the layer
+
+
+class ShellGone(Exception):
+    """The kept shell of a host died while a probe was on its way."""
+
+
+@dataclasses.dataclass
+class AskedProbe:
+    """A metrics probe written to a host's resident shell, its answer not read yet."""
+
+    spec: Any
+    shell: ResidentShell
+    end: bytes
+    with_df: bool
+    deadline: float
+    lock: threading.Lock
 
 
 class SshLayer:
@@ -290,15 +307,23 @@ class SshLayer:
         if spec is None:
             return Host(host, "", reachable=False, error=f"unknown ssh host {host!r}", error_kind="error")
         budget = (timeout if timeout is not None else spec.timeout) + PROBE_SLACK
-        with self._prev_lock:
-            n = self._probes[host] = self._probes.get(host, -1) + 1
-            with_df = n % DF_EVERY == 0 or not (self._prev.get(host) and self._prev[host].disks)
+        with_df = self._next_with_df(host)
         try:
             text = self._probe_text(host, budget, with_df)
         except BackendError as exc:
             return Host(spec.name, spec.address, spec.port, spec.user, False, str(exc), error_kind(exc))
         except Exception as exc:  # noqa: BLE001 - a probe never raises
             return Host(spec.name, spec.address, spec.port, spec.user, False, f"{host}: {exc}", "error")
+        return self._host_from(spec, with_df, text)
+
+    def _next_with_df(self, host: str) -> bool:
+        """Count the probe; df (the slow part) runs every DF_EVERY-th one, or until it answered."""
+        with self._prev_lock:
+            n = self._probes[host] = self._probes.get(host, -1) + 1
+            return n % DF_EVERY == 0 or not (self._prev.get(host) and self._prev[host].disks)
+
+    def _host_from(self, spec: Any, with_df: bool, text: str) -> Host:
+        host = spec.name
         sample = parse_sample(text)
         with self._prev_lock:
             prev = self._prev.get(host)
@@ -309,6 +334,61 @@ class SshLayer:
         if prev is not None and sample.uptime_s is not None and prev.uptime_s is not None and sample.uptime_s < prev.uptime_s:
             prev = None  # the host rebooted
         return Host(spec.name, spec.address, spec.port, spec.user, True, None, None, compute_metrics(sample, prev))
+
+    # -- the same probe in two halves, for the poller: all hosts' answers awaited by one thread
+    def ask_probe(self, host: str) -> AskedProbe | None:
+        """Write the metrics call to the host's live resident shell and return at once;
+        None when it has none (or another probe is using it): then probe() it."""
+        spec = self.settings.host(host)
+        if spec is None:
+            return None
+        with self._shells_lock:
+            lock = self._shell_locks.setdefault(host, threading.Lock())
+        if not lock.acquire(blocking=False):
+            return None
+        shell = self._shells.get(host)
+        if shell is None or not shell.alive:
+            lock.release()
+            return None
+        with_df = self._next_with_df(host)
+        try:
+            end = shell.send(functools.partial(metrics_call, with_df))
+        except BackendError:
+            self._shells.pop(host, None)
+            lock.release()
+            return None
+        return AskedProbe(spec, shell, end, with_df, time.monotonic() + spec.timeout + PROBE_SLACK, lock)
+
+    def answer_probe(self, asked: AskedProbe, now: float) -> Host | None:
+        """The Host once the answer is in (or the deadline passed); None while it is on its way.
+        Raises ShellGone when the kept shell died meanwhile (probe() again: it reconnects)."""
+        spec, host = asked.spec, asked.spec.name
+        try:
+            text = asked.shell.take(asked.end)
+            if text is None:
+                if now < asked.deadline:
+                    return None
+                asked.shell.close()
+                raise SshTimeout(f"{host}: metrics command did not answer in time")
+        except SshTimeout as exc:
+            self._shells.pop(host, None)
+            self.pool.drop(host)  # a known-good shell went silent: the host may be dead, reconnect next time
+            asked.lock.release()
+            return Host(spec.name, spec.address, spec.port, spec.user, False, str(exc), error_kind(exc))
+        except BackendError:
+            self._shells.pop(host, None)
+            asked.lock.release()
+            raise ShellGone(host) from None
+        except Exception as exc:  # noqa: BLE001 - never raises anything else
+            self._shells.pop(host, None)
+            asked.shell.close()
+            asked.lock.release()
+            return Host(spec.name, spec.address, spec.port, spec.user, False, f"{host}: {exc}", "error")
+        asked.lock.release()
+        try:
+            return self._host_from(spec, asked.with_df, text)
+        except Exception as exc:  # noqa: BLE001
+            return Host(spec.name, spec.address, spec.port, spec.user, False, f"{host}: {exc}", "error")
 
     def _probe_text(self, host: str, budget: float, with_df: bool = True) -> str:
         """One metrics probe's output, asked of the host's resident shell (opened on demand)."""
@@ -455,28 +535,47 @@ _LOCAL_KEY = "\0local"  # the local machine's slot in the poller (never a config
 
 
 class _Poller(threading.Thread):
-    """Probes every host in parallel on a pool; each host (and the local machine) is
-    re-probed `refresh` s after its own last probe ended, so a slow host delays only itself."""
+    """Probes every host on the refresh; a slow or silent host delays only itself.
+
+    Hosts with a live resident shell are asked by this thread alone: it writes each
+    one its metrics call and waits for all the answers in one select() (one wake-up
+    for answers that arrive together). Connecting (a blocking handshake), a host whose
+    shell died, and the local machine (psutil; may block on a hung mount) go to a
+    small pool. Each host is asked again `refresh` s after its previous probe
+    started (not ended), so hosts asked together stay together.
+    """
 
     def __init__(self, layer: SshLayer, emit: Callable[[object], None]) -> None:
         super().__init__(name="ssh-poller", daemon=True)
         self.layer = layer
         self.emit = emit
         self._stop_event = threading.Event()
-        self._wake = threading.Event()
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_w, False)
+        self._pipe_lock = threading.Lock()
         specs = layer.settings.ssh_hosts
         keys = [s.name for s in specs] + ([_LOCAL_KEY] if layer.local is not None else [])
         self._pool = concurrent.futures.ThreadPoolExecutor(
             max_workers=max(1, min(64, len(keys))), thread_name_prefix="ssh-poll"
         )
         self._due: dict[str, float] = {k: 0.0 for k in keys}
+        self._began: dict[str, float] = {}  # when each host's last probe started
         self._busy: set[str] = set()
         self._state: dict[str, tuple[bool, str | None]] = {}
         self._lock = threading.Lock()
 
+    def _wake(self) -> None:
+        with self._pipe_lock:  # never a write to a closed (and maybe reused) descriptor
+            if self._wake_w < 0:
+                return
+            try:
+                os.write(self._wake_w, b"x")
+            except OSError:  # pipe full: already woken
+                pass
+
     def stop(self) -> None:
         self._stop_event.set()
-        self._wake.set()
+        self._wake()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     def _emit(self, obj: object) -> None:
@@ -487,10 +586,13 @@ class _Poller(threading.Thread):
         except Exception:  # noqa: BLE001 - a broken consumer must not kill the poller
             pass
 
-    def _done(self, key: str, host: Host) -> None:
+    def _done(self, key: str, host: Host, *, from_pool: bool = True) -> None:
+        refresh = self.layer.settings.refresh
         with self._lock:
             self._busy.discard(key)
-            self._due[key] = time.monotonic() + self.layer.settings.refresh
+            now = time.monotonic()
+            # the same phase as the probe that ended; a slow one rests a quarter refresh
+            self._due[key] = max(self._began.get(key, now) + refresh, now + refresh / 4)
             before = self._state.get(key)
             now_state = (host.reachable, host.error)
             self._state[key] = now_state
@@ -499,12 +601,13 @@ class _Poller(threading.Thread):
             # The app turns reachability changes of BackendState into timeline events
             # (kind "reachability"); emitting our own Event as well would show each twice.
             self._emit(BackendState("ssh", host.name, host.reachable, host.error))
-        self._wake.set()
+        if from_pool:
+            self._wake()
 
     def _probe(self, key: str) -> None:
         try:
             if key == _LOCAL_KEY and self.layer.local is not None:
-                host = self.layer.local.probe()  # psutil; may block on a hung mount: off the loop
+                host = self.layer.local.probe()  # psutil; may block on a hung mount: off this thread
             else:
                 host = self.layer.probe(key)
         except Exception as exc:  # noqa: BLE001 - probe never raises, but be safe
@@ -512,21 +615,70 @@ class _Poller(threading.Thread):
         if not self._stop_event.is_set():
             self._done(key, host)
 
+    def _submit(self, key: str) -> bool:
+        try:
+            self._pool.submit(self._probe, key)
+            return True
+        except RuntimeError:  # pool shut down
+            return False
+
     def run(self) -> None:
-        while not self._stop_event.is_set():
-            now = time.monotonic()
-            next_due = now + self.layer.settings.refresh
-            with self._lock:
-                for key, due in self._due.items():
-                    if key in self._busy:
-                        continue
-                    if due <= now:
-                        self._busy.add(key)
-                        try:
-                            self._pool.submit(self._probe, key)
-                        except RuntimeError:  # pool shut down
+        asked: dict[str, AskedProbe] = {}
+        try:
+            while not self._stop_event.is_set():
+                now = time.monotonic()
+                next_due = now + self.layer.settings.refresh
+                due: list[str] = []
+                with self._lock:
+                    for key, at in self._due.items():
+                        if key in self._busy:
+                            continue
+                        if at <= now:
+                            self._busy.add(key)
+                            self._began[key] = now
+                            due.append(key)
+                        else:
+                            next_due = min(next_due, at)
+                for key in due:
+                    a = None if key == _LOCAL_KEY else self.layer.ask_probe(key)
+                    if a is not None:
+                        asked[key] = a
+                    elif not self._submit(key):
+                        return
+                wait_until = min([next_due, *(a.deadline for a in asked.values())])
+                fds = [self._wake_r]
+                for a in asked.values():
+                    try:
+                        fds.append(a.shell.fileno())
+                    except Exception:  # noqa: BLE001 - closed meanwhile: take() says so
+                        wait_until = now
+                ready = readable(fds, min(5.0, wait_until - time.monotonic()))
+                if self._wake_r in ready:
+                    try:
+                        os.read(self._wake_r, 4096)
+                    except OSError:
+                        pass
+                now = time.monotonic()
+                for key, a in list(asked.items()):
+                    try:
+                        host = self.layer.answer_probe(a, now)
+                    except ShellGone:  # the kept connection died: one fresh try, as probe() does
+                        del asked[key]
+                        if not self._submit(key):
                             return
-                    else:
-                        next_due = min(next_due, due)
-            self._wake.clear()
-            self._wake.wait(max(0.05, min(1.0, next_due - time.monotonic())))
+                        continue
+                    if host is not None:
+                        del asked[key]
+                        if not self._stop_event.is_set():
+                            self._done(key, host, from_pool=False)
+        finally:
+            for a in asked.values():
+                a.shell.close()
+                a.lock.release()
+            with self._pipe_lock:
+                for fd in (self._wake_r, self._wake_w):
+                    try:
+                        os.close(fd)
+                    except OSError:
+                        pass
+                self._wake_r = self._wake_w = -1

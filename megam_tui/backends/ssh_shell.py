@@ -11,8 +11,6 @@ When the channel closes, sh sees EOF on stdin and exits.
 """
 
 from __future__ import annotations
-
-import select
 import threading
 import time
 import uuid
@@ -20,6 +18,7 @@ from collections.abc import Callable
 
 import paramiko
 
+from megam_tui.backends.fdwait import readable
 from megam_tui.backends.ssh_errors import SshTimeout, SshUnreachable
 
 SHELL_COMMAND = "exec /bin/sh"  # run by the login shell; reads commands from stdin
@@ -32,6 +31,7 @@ class ResidentShell:
         self.prelude = prelude  # sent before the first command (function definitions)
         self.transport = chan.get_transport()
         self.lock = threading.Lock()
+        self._buf = b""
 
     @property
     def alive(self) -> bool:
@@ -44,40 +44,53 @@ class ResidentShell:
         except Exception:  # noqa: BLE001
             pass
 
-    def ask(self, command: Callable[[str], str], deadline: float) -> str:
-        """Run `command(marker)` — one line of sh that prints its output and then the
-        marker with one write (one packet) — and return that output; raises on deadline/EOF."""
+    def send(self, command: Callable[[str], str]) -> bytes:
+        """Write `command(marker)` — one line of sh that prints its output and then the
+        marker with one write (one packet) — without waiting; returns the end to wait for."""
         marker = f"@done-{uuid.uuid4().hex}"
         line = command(marker)
         if self.prelude:
             line, self.prelude = f"{self.prelude}\n{line}", ""
+        self._buf = b""
         try:
             self.chan.sendall(f"{line}\n".encode())
         except (OSError, EOFError, paramiko.SSHException) as exc:
             self.close()
             raise SshUnreachable(f"{self.host}: connection lost: {exc or type(exc).__name__}", "error") from None
-        end = marker.encode() + b"\n"
-        buf = b""
-        fd = self.chan.fileno()
-        while True:
-            got = False
-            while self.chan.recv_ready():
-                buf += self.chan.recv(65536)
-                got = True
-            while self.chan.recv_stderr_ready():  # keep the window open; errors are not data
-                self.chan.recv_stderr(65536)
-                got = True
-            idx = buf.find(end)
-            if idx >= 0:
-                if idx + len(end) != len(buf):  # unexpected trailing output: start clean next time
-                    self.close()
-                return buf[:idx].decode("utf-8", "replace")
-            if self.chan.closed or self.chan.eof_received:
+        return marker.encode() + b"\n"
+
+    def take(self, end: bytes) -> str | None:
+        """Read what has arrived: the answer once `end` is in, else None (never waits);
+        raises when the shell is gone."""
+        while self.chan.recv_ready():
+            self._buf += self.chan.recv(65536)
+        while self.chan.recv_stderr_ready():  # keep the window open; errors are not data
+            self.chan.recv_stderr(65536)
+        idx = self._buf.find(end)
+        if idx >= 0:
+            if idx + len(end) != len(self._buf):  # unexpected trailing output: start clean next time
                 self.close()
-                raise SshUnreachable(f"{self.host}: the remote shell exited", "error")
+            out, self._buf = self._buf[:idx], b""
+            return out.decode("utf-8", "replace")
+        if self.chan.closed or self.chan.eof_received:
+            self.close()
+            raise SshUnreachable(f"{self.host}: the remote shell exited", "error")
+        return None
+
+    def fileno(self) -> int:
+        """Readable when output (or EOF) arrived (paramiko's pipe for the channel)."""
+        return self.chan.fileno()
+
+    def ask(self, command: Callable[[str], str], deadline: float) -> str:
+        """send() then wait for the answer; raises on deadline/EOF."""
+        end = self.send(command)
+        fd = self.fileno()
+        while True:
+            out = self.take(end)
+            if out is not None:
+                return out
             left = deadline - time.monotonic()
             if left <= 0:
                 self.close()
                 raise SshTimeout(f"{self.host}: metrics command did not answer in time")
-            if not got:
-                select.select([fd], [], [], min(0.1, left))
+            readable([fd], min(0.1, left))

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import os
 import secrets
-import select
 import subprocess
 import threading
 import time
 
 from megam_tui.backends.base import CallTimeout
+from megam_tui.backends.fdwait import readable
+
 
 class VirshShell:
     def __init__(self, argv: list[str], env: dict[str, str] | None = None) -> None:
@@ -84,7 +85,7 @@ class VirshShell:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise CallTimeout(f"virsh: no answer within {timeout:g}s")
-            ready, _, _ = select.select([fd], [], [], left)
+            ready = readable([fd], left)
             if not ready:
                 continue
             chunk = os.read(fd, 1 << 16)
