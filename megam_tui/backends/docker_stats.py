@@ -414,6 +414,13 @@ def read_cgroup(
 # within QUIET_EVERY ticks.
 QUIET_AFTER = 2
 QUIET_EVERY = 5
+# Better still: when the containers' common parent cgroup (docker/ on cgroupfs) used no
+# more CPU over the last tick than the containers read in it, none of the quiet ones woke
+# up: they are not read at all that tick (memory still every QUIET_MEMORY-th tick). Where
+# the parent holds other work too (systemd's system.slice) the check never passes and the
+# plain QUIET_EVERY schedule applies.
+QUIET_MEMORY = 15
+UNEXPLAINED_MAX = 0.002  # of a core: CPU of the parent not accounted for by the containers read
 
 
 def _idle(st: ContainerStats) -> bool:
@@ -457,6 +464,8 @@ class StatsThread(StreamThread):
         self.last_elapsed: dict[str, float] = {}
         self.kept = KeptFiles()
         self._tick_no: dict[str, int] = {}
+        self._parent: dict[str, tuple[str, int, float] | None] = {}  # engine -> (cpu file, ns, time)
+        self._all_quiet: dict[str, bool] = {}  # engine -> the parent said no quiet container woke
 
     def _drop_local(self, key: tuple[str, str]) -> None:
         loc = self._local.pop(key, None)
@@ -551,10 +560,18 @@ class StatsThread(StreamThread):
         local = self.is_local(engine)
         root = Path(self.layer.spec(engine).cgroup_root or "/sys/fs/cgroup")
         tick_no = self._tick_no[engine] = self._tick_no.get(engine, 0) + 1
+        all_quiet = self._all_quiet.pop(engine, False)
+        parent_cpu = self._parent_cpu(engine) if local else None
+        explained = 0  # CPU ns since the last tick of the containers read now
+        since_last = time.time() - self.interval * 1.5
         for c in running:
             known = self._local.get((engine, c.id))
-            if known is not None and known.quiet >= QUIET_AFTER and (tick_no + known.pid) % QUIET_EVERY:
-                continue  # idle: read every QUIET_EVERY-th tick; the pane keeps its last figures
+            if known is not None and known.quiet >= QUIET_AFTER:
+                if all_quiet:
+                    if (tick_no + known.pid) % QUIET_MEMORY:
+                        continue  # none of the quiet ones used CPU: nothing to read
+                elif (tick_no + known.pid) % QUIET_EVERY:
+                    continue  # idle: read every QUIET_EVERY-th tick; the pane keeps its last figures
             loc = self._local_for(engine, c.id, root) if local else None
             if loc is None:
                 remote.append(c.id)
@@ -569,10 +586,17 @@ class StatsThread(StreamThread):
             if cur.cpu_ns is None:  # container went away / restarted: re-resolve next time
                 self._drop_local((engine, c.id))
                 continue
-            st = rates(c.id, cur, self._prev.get((engine, c.id)))
+            prev = self._prev.get((engine, c.id))
+            st = rates(c.id, cur, prev)
             out.append(st)
             self._prev[(engine, c.id)] = cur
             loc.quiet = loc.quiet + 1 if _idle(st) else 0
+            if prev is not None and prev.cpu_ns is not None and cur.cpu_ns >= prev.cpu_ns:
+                explained += cur.cpu_ns - prev.cpu_ns if prev.time >= since_last else 0
+            elif prev is None:
+                parent_cpu = None  # a new container: its CPU so far is not in any delta
+        if parent_cpu is not None:
+            self._all_quiet[engine] = parent_cpu(explained)
         source = "cgroup"
         if remote:
             out += self._api_stats(engine, remote)
@@ -583,6 +607,34 @@ class StatsThread(StreamThread):
         if not self.stopping:
             self.emit(snap)
         return snap
+
+    def _parent_cpu(self, engine: str) -> Any:
+        """The containers' common parent cgroup's CPU now, as a check to run after the
+        containers were read: `check(explained_ns)` -> whether the parent used no more than
+        that (+ UNEXPLAINED_MAX) since the last tick. None if there is no usable parent."""
+        paths = {os.path.dirname(os.path.dirname(loc.files.cpu)) for (e, _), loc in self._local.items() if e == engine and loc is not None}
+        if len(paths) != 1:
+            self._parent.pop(engine, None)
+            return None
+        files = next(iter(self._local[k] for k in self._local if k[0] == engine and self._local[k] is not None)).files
+        path = os.path.join(paths.pop(), os.path.basename(files.cpu))
+        if path.count("/") < 5:  # /sys/fs/cgroup/<ctl>/<file>: the root, everything on the host
+            return None
+        if files.v2:
+            usec = stat_value(self.kept.read(path), "usage_usec")
+            ns = None if usec is None else usec * 1000
+        else:
+            ns = _int(path, self.kept.read)
+        now = time.time()
+        last = self._parent.get(engine)
+        self._parent[engine] = (path, ns, now) if ns is not None else None
+        if ns is None or last is None or last[0] != path or ns < last[1] or now - last[2] > self.interval * 1.5:
+            return None
+
+        def check(explained: int) -> bool:
+            return ns - last[1] - explained <= UNEXPLAINED_MAX * (now - last[2]) * 1e9
+
+        return check
 
     def _local_for(self, engine: str, cid: str, root: Path) -> _Local | None:
         key = (engine, cid)
