@@ -29,7 +29,6 @@ from textual.screen import Screen
 from textual.signal import Signal
 from textual.widgets import Footer, Input
 
-from megam_tui import memory
 from megam_tui.jobs import FAILED, FINAL_STATES, AuditLog, Job, JobManager
 from megam_tui.layers import EarlyLayer, build_layers, configured, stop_all, ui_started
 from megam_tui.models import BackendState, Event
@@ -59,10 +58,6 @@ PANES: dict[str, tuple[str, str, str, str]] = {
 
 
 MAX_OBJECTS = 5000  # names the palette can jump to
-
-
-# free heap pages go back to the kernel every this many beats (~5 min at 2 s; see megam_tui.memory)
-TRIM_EVERY = 150
 
 
 class JobChanged(Message):
@@ -142,8 +137,6 @@ class MegamApp(App[int]):
         self.heartbeat_signal: Signal[float] = Signal(self, "heartbeat")
         self.heartbeat_interval = max(1.0, float(self.settings.refresh))
         self._local: LocalSample | None = None
-        self._beats = 0
-        memory.limit_arenas()  # no-op if cli did it; for apps built elsewhere (tests, soak)
         self._local_shown = False
 
     # -- layout ----------------------------------------------------------------------
@@ -257,9 +250,6 @@ class MegamApp(App[int]):
             self._local = None
         self.heartbeat_signal.publish(time.time())
         self._sample_local()
-        self._beats += 1
-        if self._beats % TRIM_EVERY == 0:
-            memory.trim()
 
     def flush_held(self) -> None:
         """Apply every held update now (tests and screenshots use it instead of waiting a beat)."""

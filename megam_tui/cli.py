@@ -164,9 +164,6 @@ def cmd_run(config_path: str | None, read_only: bool | None) -> int:
     settings = _load(config_path, read_only)
     if settings is None:
         return EXIT_USAGE
-    from megam_tui.memory import limit_arenas
-
-    limit_arenas()  # before the layers' threads start (see megam_tui.memory)
     from megam_tui.layers import build_layers, start_early, ui_started
 
     # the layers connect while the UI is imported and mounted (see start_early)
