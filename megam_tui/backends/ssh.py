@@ -42,7 +42,7 @@ from megam_tui.backends.ssh_conn import SshPool
 from megam_tui.backends.ssh_errors import SshTimeout, SshUnreachable, error_kind
 from megam_tui.backends.ssh_metrics import DF_EVERY, METRICS_FUNCTIONS, RawSample, compute_metrics, metrics_call, parse_sample
 from megam_tui.backends.ssh_shell import SHELL_COMMAND, ResidentShell
-from megam_tui.models import BackendState, CommandOutput, Host
+from megam_tui.models import BackendState, CommandOutput, Event, Host
 from megam_tui.settings import Settings
 
 MAX_RUN_OUTPUT = 32 * 1024 * 1024  # bytes kept per stream by run()
@@ -561,6 +561,7 @@ class _Poller(threading.Thread):
         self._due: dict[str, float] = {k: 0.0 for k in keys}
         self._began: dict[str, float] = {}  # when each host's last probe started
         self._busy: set[str] = set()
+        self._on_pool: set[str] = set()  # keys whose probe runs on the pool
         self._state: dict[str, tuple[bool, str | None]] = {}
         self._lock = threading.Lock()
 
@@ -590,6 +591,7 @@ class _Poller(threading.Thread):
         refresh = self.layer.settings.refresh
         with self._lock:
             self._busy.discard(key)
+            self._on_pool.discard(key)
             now = time.monotonic()
             # the same phase as the probe that ended; a slow one rests a quarter refresh
             self._due[key] = max(self._began.get(key, now) + refresh, now + refresh / 4)
@@ -616,61 +618,87 @@ class _Poller(threading.Thread):
             self._done(key, host)
 
     def _submit(self, key: str) -> bool:
-        try:
-            self._pool.submit(self._probe, key)
-            return True
-        except RuntimeError:  # pool shut down
-            return False
+        """Probe `key` on the pool; False only when stopping."""
+        for _ in (1, 2):
+            try:
+                with self._lock:
+                    self._on_pool.add(key)
+                self._pool.submit(self._probe, key)
+                return True
+            except RuntimeError:  # the pool was shut down
+                with self._lock:
+                    self._on_pool.discard(key)
+                if self._stop_event.is_set():
+                    return False
+                self._pool = concurrent.futures.ThreadPoolExecutor(
+                    max_workers=max(1, min(64, len(self._due))), thread_name_prefix="ssh-poll"
+                )
+        return False
+
+    def _round(self, asked: dict[str, AskedProbe]) -> bool:
+        """Ask what is due, wait for answers (or the next due time), take what came. False: stopping."""
+        now = time.monotonic()
+        next_due = now + self.layer.settings.refresh
+        due: list[str] = []
+        with self._lock:
+            for key, at in self._due.items():
+                if key in self._busy:
+                    continue
+                if at <= now:
+                    self._busy.add(key)
+                    self._began[key] = now
+                    due.append(key)
+                else:
+                    next_due = min(next_due, at)
+        for key in due:
+            try:
+                a = None if key == _LOCAL_KEY else self.layer.ask_probe(key)
+            except Exception:  # noqa: BLE001 - never leave a host marked busy
+                a = None
+            if a is not None:
+                asked[key] = a
+            elif not self._submit(key):
+                return False
+        wait_until = min([next_due, *(a.deadline for a in asked.values())])
+        fds = [self._wake_r]
+        for a in asked.values():
+            try:
+                fds.append(a.shell.fileno())
+            except Exception:  # noqa: BLE001 - closed meanwhile: take() says so
+                wait_until = now
+        ready = readable(fds, min(5.0, wait_until - time.monotonic()))
+        if self._wake_r in ready:
+            try:
+                os.read(self._wake_r, 4096)
+            except OSError:
+                pass
+        now = time.monotonic()
+        for key, a in list(asked.items()):
+            try:
+                host = self.layer.answer_probe(a, now)
+            except ShellGone:  # the kept connection died: one fresh try, as probe() does
+                del asked[key]
+                if not self._submit(key):
+                    return False
+                continue
+            if host is not None:
+                del asked[key]
+                if not self._stop_event.is_set():
+                    self._done(key, host, from_pool=False)
+        return True
 
     def run(self) -> None:
         asked: dict[str, AskedProbe] = {}
         try:
             while not self._stop_event.is_set():
-                now = time.monotonic()
-                next_due = now + self.layer.settings.refresh
-                due: list[str] = []
-                with self._lock:
-                    for key, at in self._due.items():
-                        if key in self._busy:
-                            continue
-                        if at <= now:
-                            self._busy.add(key)
-                            self._began[key] = now
-                            due.append(key)
-                        else:
-                            next_due = min(next_due, at)
-                for key in due:
-                    a = None if key == _LOCAL_KEY else self.layer.ask_probe(key)
-                    if a is not None:
-                        asked[key] = a
-                    elif not self._submit(key):
+                try:
+                    if not self._round(asked):
                         return
-                wait_until = min([next_due, *(a.deadline for a in asked.values())])
-                fds = [self._wake_r]
-                for a in asked.values():
-                    try:
-                        fds.append(a.shell.fileno())
-                    except Exception:  # noqa: BLE001 - closed meanwhile: take() says so
-                        wait_until = now
-                ready = readable(fds, min(5.0, wait_until - time.monotonic()))
-                if self._wake_r in ready:
-                    try:
-                        os.read(self._wake_r, 4096)
-                    except OSError:
-                        pass
-                now = time.monotonic()
-                for key, a in list(asked.items()):
-                    try:
-                        host = self.layer.answer_probe(a, now)
-                    except ShellGone:  # the kept connection died: one fresh try, as probe() does
-                        del asked[key]
-                        if not self._submit(key):
-                            return
-                        continue
-                    if host is not None:
-                        del asked[key]
-                        if not self._stop_event.is_set():
-                            self._done(key, host, from_pool=False)
+                except Exception as exc:  # noqa: BLE001 - the poller must outlive any bug of a round
+                    self._emit(Event(time.time(), "ssh", "error", "ssh poller", f"host polling hit {type(exc).__name__}: {exc}; going on", kind="poller"))
+                    with self._lock:  # a host neither asked nor on the pool is due again
+                        self._busy &= set(asked) | self._on_pool
+                    self._stop_event.wait(0.5)
         finally:
             for a in asked.values():
                 a.shell.close()

@@ -353,3 +353,36 @@ def test_df_runs_every_fifth_probe_and_disk_figures_carry_between(layer):
     assert all(h.reachable for h in hosts)
     assert sent == [True] + [False] * (DF_EVERY - 1) + [True]
     assert all(h.metrics.disk_root_pct is not None for h in hosts)  # carried between df runs
+
+
+def test_a_failing_poll_round_is_reported_and_polling_goes_on(tmp_path, monkeypatch):
+    """Whatever breaks one round of the poller (here: waiting for the answers), it says so on
+    the timeline and keeps probing: a dead poller would freeze every host's row silently."""
+    import megam_tui.backends.ssh as ssh_module
+    from megam_tui.models import Event
+
+    real = ssh_module.readable
+    calls = {"n": 0}
+
+    def flaky(fds, timeout):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise OSError("injected")
+        return real(fds, timeout)
+
+    monkeypatch.setattr(ssh_module, "readable", flaky)
+    lay = SshLayer(make_settings(tmp_path, include_local=True, refresh="300ms"))
+    seen: list[object] = []
+    lay.start(seen.append)
+    try:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            errs = [o for o in list(seen) if isinstance(o, Event) and o.kind == "poller"]
+            after = seen[seen.index(errs[0]):] if errs else []
+            if len([o for o in after if isinstance(o, Host) and o.name == "node1" and o.reachable]) >= 3:
+                break
+            time.sleep(0.1)
+    finally:
+        lay.stop()
+    assert errs and "injected" in errs[0].message
+    assert {o.name for o in after if isinstance(o, Host)} >= {"local", *GOOD}
