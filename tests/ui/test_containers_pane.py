@@ -226,3 +226,19 @@ async def test_snapshot_after_reconnect_drops_vanished_rows():
         p.apply(ContainersSnapshot("local", BASE[:2], OK))
         await pilot.pause()
         assert sorted(keys(app)) == ["local/a1", "local/b2"]
+
+
+async def test_uptime_refresh_rebuilds_only_rows_whose_uptime_text_moved():
+    app = Host()
+    async with app.run_test(size=(180, 30)) as pilot:
+        p = await start(pilot)
+        assert cell(app, "local/a1", "uptime").plain == "1m"
+        # web has now been up for 2 hours; the others' texts ("1m") did not move
+        web = p.model.containers["local/a1"]
+        p.model.containers["local/a1"] = dataclasses.replace(web, started_at=time.time() - 7300)
+        rebuilt = []
+        values = p._values
+        p._values = lambda item: (rebuilt.append(item), values(item))[1]
+        p._refresh_uptimes()
+        assert cell(app, "local/a1", "uptime").plain == "2h01m"
+        assert rebuilt == ["local/a1"]
