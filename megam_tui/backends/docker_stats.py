@@ -243,6 +243,14 @@ def _int(path: Path | str, read: Any = _read) -> int | None:
         return None
 
 
+def cpu_ns_of(path: str, v2: bool, read: Any = _read) -> int | None:
+    """Cumulative CPU ns of a cgroup from its cpu file (v2 cpu.stat, v1 cpuacct.usage)."""
+    if v2:
+        usec = stat_value(read(path), "usage_usec")
+        return None if usec is None else usec * 1000
+    return _int(path, read)
+
+
 def parse_kv(text: str | None) -> dict[str, int]:
     out: dict[str, int] = {}
     for line in (text or "").splitlines():
@@ -374,14 +382,12 @@ def read_cgroup(
     now = time.time() if now is None else now
     f = dirs if isinstance(dirs, CgroupFiles) else CgroupFiles.of(dirs)
     stat = read(f.mem_stat) if inactive is None else None
+    cpu_ns = cpu_ns_of(f.cpu, f.v2, read)
     if f.v2:
-        cpu_us = stat_value(read(f.cpu), "usage_usec")
-        cpu_ns = None if cpu_us is None else cpu_us * 1000
         if stat is not None:
             inactive = stat_value(stat, "inactive_file")
         br, bw = parse_io_stat_v2(read(f.blk)) if f.blk else (None, None)
     else:
-        cpu_ns = _int(f.cpu, read)
         if stat is not None:
             inactive = stat_value(stat, "total_inactive_file")
             if inactive is None:
@@ -612,19 +618,15 @@ class StatsThread(StreamThread):
         """The containers' common parent cgroup's CPU now, as a check to run after the
         containers were read: `check(explained_ns)` -> whether the parent used no more than
         that (+ UNEXPLAINED_MAX) since the last tick. None if there is no usable parent."""
-        paths = {os.path.dirname(os.path.dirname(loc.files.cpu)) for (e, _), loc in self._local.items() if e == engine and loc is not None}
-        if len(paths) != 1:
+        files = [loc.files for (e, _), loc in self._local.items() if e == engine and loc is not None]
+        parents = {os.path.dirname(os.path.dirname(f.cpu)) for f in files}
+        if len(parents) != 1:
             self._parent.pop(engine, None)
             return None
-        files = next(iter(self._local[k] for k in self._local if k[0] == engine and self._local[k] is not None)).files
-        path = os.path.join(paths.pop(), os.path.basename(files.cpu))
+        path = os.path.join(parents.pop(), os.path.basename(files[0].cpu))
         if path.count("/") < 5:  # /sys/fs/cgroup/<ctl>/<file>: the root, everything on the host
             return None
-        if files.v2:
-            usec = stat_value(self.kept.read(path), "usage_usec")
-            ns = None if usec is None else usec * 1000
-        else:
-            ns = _int(path, self.kept.read)
+        ns = cpu_ns_of(path, files[0].v2, self.kept.read)
         now = time.time()
         last = self._parent.get(engine)
         self._parent[engine] = (path, ns, now) if ns is not None else None

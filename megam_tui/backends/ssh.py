@@ -194,6 +194,11 @@ class AskedProbe:
     lock: threading.Lock
 
 
+def _down(spec: Any, error: str, kind: str | None) -> Host:
+    """The Host of a probe that failed."""
+    return Host(spec.name, spec.address, spec.port, spec.user, False, error, kind)
+
+
 class SshLayer:
     name = "ssh"
 
@@ -311,9 +316,9 @@ class SshLayer:
         try:
             text = self._probe_text(host, budget, with_df)
         except BackendError as exc:
-            return Host(spec.name, spec.address, spec.port, spec.user, False, str(exc), error_kind(exc))
+            return _down(spec, str(exc), error_kind(exc))
         except Exception as exc:  # noqa: BLE001 - a probe never raises
-            return Host(spec.name, spec.address, spec.port, spec.user, False, f"{host}: {exc}", "error")
+            return _down(spec, f"{host}: {exc}", "error")
         return self._host_from(spec, with_df, text)
 
     def _next_with_df(self, host: str) -> bool:
@@ -374,7 +379,7 @@ class SshLayer:
             self._shells.pop(host, None)
             self.pool.drop(host)  # a known-good shell went silent: the host may be dead, reconnect next time
             asked.lock.release()
-            return Host(spec.name, spec.address, spec.port, spec.user, False, str(exc), error_kind(exc))
+            return _down(spec, str(exc), error_kind(exc))
         except BackendError:
             self._shells.pop(host, None)
             asked.lock.release()
@@ -383,12 +388,12 @@ class SshLayer:
             self._shells.pop(host, None)
             asked.shell.close()
             asked.lock.release()
-            return Host(spec.name, spec.address, spec.port, spec.user, False, f"{host}: {exc}", "error")
+            return _down(spec, f"{host}: {exc}", "error")
         asked.lock.release()
         try:
             return self._host_from(spec, asked.with_df, text)
         except Exception as exc:  # noqa: BLE001
-            return Host(spec.name, spec.address, spec.port, spec.user, False, f"{host}: {exc}", "error")
+            return _down(spec, f"{host}: {exc}", "error")
 
     def _probe_text(self, host: str, budget: float, with_df: bool = True) -> str:
         """One metrics probe's output, asked of the host's resident shell (opened on demand)."""
@@ -538,7 +543,7 @@ class _Poller(threading.Thread):
     """Probes every host on the refresh; a slow or silent host delays only itself.
 
     Hosts with a live resident shell are asked by this thread alone: it writes each
-    one its metrics call and waits for all the answers in one select() (one wake-up
+    one its metrics call and waits for all the answers in one poll() (one wake-up
     for answers that arrive together). Connecting (a blocking handshake), a host whose
     shell died, and the local machine (psutil; may block on a hung mount) go to a
     small pool. Each host is asked again `refresh` s after its previous probe
@@ -618,22 +623,16 @@ class _Poller(threading.Thread):
             self._done(key, host)
 
     def _submit(self, key: str) -> bool:
-        """Probe `key` on the pool; False only when stopping."""
-        for _ in (1, 2):
-            try:
-                with self._lock:
-                    self._on_pool.add(key)
-                self._pool.submit(self._probe, key)
-                return True
-            except RuntimeError:  # the pool was shut down
-                with self._lock:
-                    self._on_pool.discard(key)
-                if self._stop_event.is_set():
-                    return False
-                self._pool = concurrent.futures.ThreadPoolExecutor(
-                    max_workers=max(1, min(64, len(self._due))), thread_name_prefix="ssh-poll"
-                )
-        return False
+        """Probe `key` on the pool; False when the pool is shut down (only stop() does that)."""
+        with self._lock:
+            self._on_pool.add(key)
+        try:
+            self._pool.submit(self._probe, key)
+            return True
+        except RuntimeError:
+            with self._lock:
+                self._on_pool.discard(key)
+            return False
 
     def _round(self, asked: dict[str, AskedProbe]) -> bool:
         """Ask what is due, wait for answers (or the next due time), take what came. False: stopping."""

@@ -11,6 +11,7 @@ When the channel closes, sh sees EOF on stdin and exits.
 """
 
 from __future__ import annotations
+
 import threading
 import time
 import uuid

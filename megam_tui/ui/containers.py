@@ -11,8 +11,8 @@ Only changed cells are redrawn; rows are added/removed inside
 from __future__ import annotations
 
 import itertools
-import time
 import subprocess
+import time
 from collections.abc import Callable
 from typing import Any
 
