@@ -241,6 +241,7 @@ class LogSession:
     """Followers of one logs view; a flusher thread emits merged LogBatch objects."""
 
     flush_interval = 0.05
+    max_wait = 0.5  # how long a full buffer holds its follower back before dropping
 
     def __init__(self, session_id: str, emit: Callable[[object], None], max_lines: int) -> None:
         self.id = session_id
@@ -251,6 +252,7 @@ class LogSession:
         self._notices: list[str] = []
         self._dropped = 0
         self._lock = threading.Lock()
+        self._room = threading.Condition(self._lock)  # notified when drain() empties the buffers
         self._stop = threading.Event()
         self._flusher = threading.Thread(target=self._flush_loop, name=f"docker-logs-flush-{session_id}", daemon=True)
         self._flusher.start()
@@ -265,13 +267,26 @@ class LogSession:
         f.start()
 
     def push(self, key: str, lines: list[LogLine]) -> None:
+        """Add a follower's lines. A full buffer first holds the follower back (it stops
+        reading the engine's stream) for up to `max_wait` for the flusher to make room, so
+        a flusher that was late by a scheduling hiccup loses nothing; only an overload that
+        lasts longer drops the oldest lines (counted, never silent)."""
         if not lines:
             return
-        with self._lock:
-            buf = self._buffers.get(key)
-            if buf is None:
-                return
-            over = len(buf) + len(lines) - self.max_lines
+        deadline = None
+        with self._room:
+            while True:
+                buf = self._buffers.get(key)
+                if buf is None:
+                    return
+                over = len(buf) + len(lines) - self.max_lines
+                if over <= 0 or not buf or self._stop.is_set():
+                    break
+                now = time.monotonic()
+                deadline = deadline or now + self.max_wait
+                if now >= deadline:
+                    break
+                self._room.wait(deadline - now)
             if over > 0:
                 self._dropped += over
             buf.extend(lines)
@@ -286,6 +301,7 @@ class LogSession:
             for buf in self._buffers.values():
                 lines.extend(buf)
                 buf.clear()
+            self._room.notify_all()
             notices, self._notices = self._notices, []
             dropped, self._dropped = self._dropped, 0
         if len(self._buffers) > 1:
@@ -303,6 +319,8 @@ class LogSession:
 
     def stop(self) -> None:
         self._stop.set()
+        with self._room:
+            self._room.notify_all()
         for f in list(self.followers.values()):
             f.stop()
         for f in list(self.followers.values()):

@@ -58,7 +58,7 @@ async def test_million_lines_followed_rss_and_latency_bounded(settings):
             med = statistics.median(times)
             print(f"1M lines: {elapsed:.1f} s ({LINES / elapsed:,.0f} lines/s), RSS {rss_before / 2**20:.0f} -> peak "
                   f"{rss_peak / 2**20:.0f} MB, key (p) median {med * 1000:.0f} ms, max {max(times) * 1000:.0f} ms "
-                  f"over {len(times)} presses, kept {len(logs.view.entries)} lines")
+                  f"over {len(times)} presses, kept {len(logs.view.entries)} lines, skipped {logs.skipped}")
             assert rss_peak <= RSS_BOUND, f"RSS peaked at {rss_peak / 2**20:.0f} MB"
             assert med <= key_budget(0.1), f"keys answered in {med * 1000:.0f} ms (median) while flooded"
     finally:

@@ -1,5 +1,8 @@
 """Log line splitting and cleaning (TTY byte-by-byte streams, controls, literal markup)."""
 
+import threading
+import time
+
 import pytest
 
 from megam_tui.backends.docker_logs import LineSplitter, LogLine, LogSession, clean_line, split_timestamp
@@ -59,3 +62,50 @@ def test_session_bounds_buffers_and_merges_by_time():
     assert len(lines) == 101
     assert [ln.text for ln in lines[:2]] == ["b0", "a50"]  # merged in time order, oldest 50 of a dropped
     assert s.drain() == []
+
+
+def _session_without_flusher(max_lines: int) -> LogSession:
+    s = LogSession("t", lambda b: None, max_lines=max_lines)
+    s._stop.set()
+    s._flusher.join(1)
+    s._stop.clear()  # the flusher is gone; push() waits again, drain() is driven by hand
+    s._buffers = {"e/a": __import__("collections").deque(maxlen=max_lines)}
+    return s
+
+
+def test_full_buffer_holds_the_follower_back_until_drained():
+    s = _session_without_flusher(100)
+    s.push("e/a", [LogLine("e/a", "a", float(i), f"a{i}") for i in range(100)])
+    pushed = threading.Event()
+    t = threading.Thread(target=lambda: (s.push("e/a", [LogLine("e/a", "a", 100.0, "a100")]), pushed.set()))
+    t.start()
+    assert not pushed.wait(0.2)  # waiting for room, not dropping
+    first = s.drain()
+    assert pushed.wait(2)
+    second = s.drain()
+    assert [b.dropped for b in first + second] == [0, 0]
+    assert [ln.text for ln in first[0].lines + second[0].lines] == [f"a{i}" for i in range(101)]
+
+
+def test_full_buffer_drops_the_oldest_when_nobody_drains_in_time():
+    s = _session_without_flusher(100)
+    s.max_wait = 0.1
+    s.push("e/a", [LogLine("e/a", "a", float(i), f"a{i}") for i in range(100)])
+    t0 = time.monotonic()
+    s.push("e/a", [LogLine("e/a", "a", float(100 + i), f"a{100 + i}") for i in range(10)])
+    assert time.monotonic() - t0 >= 0.1
+    (batch,) = s.drain()
+    assert batch.dropped == 10
+    assert [ln.text for ln in batch.lines][:1] == ["a10"]
+
+
+def test_stop_releases_a_waiting_follower():
+    s = _session_without_flusher(100)
+    s.max_wait = 30
+    s.push("e/a", [LogLine("e/a", "a", float(i), f"a{i}") for i in range(100)])
+    t = threading.Thread(target=s.push, args=("e/a", [LogLine("e/a", "a", 100.0, "x")]))
+    t.start()
+    time.sleep(0.1)
+    s.stop()
+    t.join(2)
+    assert not t.is_alive()
