@@ -111,8 +111,11 @@ def engine_processes(testbed: Path) -> dict[str, list[psutil.Process]]:
         p = _pidfile(testbed / "ceph" / "run" / f"{name}.pid")
         if p is not None:
             out["ceph"].append(p)
+    # the domains' qemu processes count too: what a poll asks of a running domain (its
+    # monitor's query-stats, balloon) costs qemu more than libvirtd
     for p in psutil.process_iter(["name"]):
-        if p.info["name"] in ("libvirtd", "virtlogd", "virtqemud"):
+        name = p.info["name"] or ""
+        if name in ("libvirtd", "virtlogd", "virtqemud") or name.startswith("qemu-system") or name == "qemu-kvm":
             out["libvirt"].append(p)
     for pidfile in (testbed / "ssh" / "hosts").glob("*/sshd.pid"):
         p = _pidfile(pidfile)

@@ -472,9 +472,12 @@ class StatsThread(StreamThread):
         self._tick_no: dict[str, int] = {}
         self._parent: dict[str, tuple[str, int, float] | None] = {}  # engine -> (cpu file, ns, time)
         self._all_quiet: dict[str, bool] = {}  # engine -> the parent said no quiet container woke
+        self._local_version = 0  # bumped whenever _local changes: the parent path is found again
+        self._parent_path: dict[str, tuple[int, tuple[str, bool] | None]] = {}  # engine -> (version, (file, v2))
 
     def _drop_local(self, key: tuple[str, str]) -> None:
         loc = self._local.pop(key, None)
+        self._local_version += 1
         if loc is not None:
             self.kept.forget(*loc.paths())
 
@@ -618,15 +621,12 @@ class StatsThread(StreamThread):
         """The containers' common parent cgroup's CPU now, as a check to run after the
         containers were read: `check(explained_ns)` -> whether the parent used no more than
         that (+ UNEXPLAINED_MAX) since the last tick. None if there is no usable parent."""
-        files = [loc.files for (e, _), loc in self._local.items() if e == engine and loc is not None]
-        parents = {os.path.dirname(os.path.dirname(f.cpu)) for f in files}
-        if len(parents) != 1:
+        found = self._parent_file(engine)
+        if found is None:
             self._parent.pop(engine, None)
             return None
-        path = os.path.join(parents.pop(), os.path.basename(files[0].cpu))
-        if path.count("/") < 5:  # /sys/fs/cgroup/<ctl>/<file>: the root, everything on the host
-            return None
-        ns = cpu_ns_of(path, files[0].v2, self.kept.read)
+        path, v2 = found
+        ns = cpu_ns_of(path, v2, self.kept.read)
         now = time.time()
         last = self._parent.get(engine)
         self._parent[engine] = (path, ns, now) if ns is not None else None
@@ -637,6 +637,22 @@ class StatsThread(StreamThread):
             return ns - last[1] - explained <= UNEXPLAINED_MAX * (now - last[2]) * 1e9
 
         return check
+
+    def _parent_file(self, engine: str) -> tuple[str, bool] | None:
+        """(CPU file, cgroup v2) of the containers' common parent; looked up again only
+        when the kept containers changed (200 dirname calls a tick otherwise)."""
+        cached = self._parent_path.get(engine)
+        if cached is not None and cached[0] == self._local_version:
+            return cached[1]
+        files = [loc.files for (e, _), loc in self._local.items() if e == engine and loc is not None]
+        parents = {os.path.dirname(os.path.dirname(f.cpu)) for f in files}
+        found = None
+        if len(parents) == 1:
+            path = os.path.join(parents.pop(), os.path.basename(files[0].cpu))
+            if path.count("/") >= 5:  # not /sys/fs/cgroup/<ctl>/<file>: the root, everything on the host
+                found = (path, files[0].v2)
+        self._parent_path[engine] = (self._local_version, found)
+        return found
 
     def _local_for(self, engine: str, cid: str, root: Path) -> _Local | None:
         key = (engine, cid)
@@ -652,6 +668,7 @@ class StatsThread(StreamThread):
         dirs = cgroup_dirs(pid, root) if pid else None
         loc = _Local(pid, CgroupFiles.of(dirs), f"/proc/{pid}/net/dev") if dirs else None
         self._local[key] = loc
+        self._local_version += 1
         return loc
 
     def _api_stats(self, engine: str, ids: list[str]) -> list[ContainerStats]:

@@ -183,3 +183,33 @@ def test_read_cgroup_reuses_a_given_inactive_figure_without_reading_memory_stat(
     reads.clear()
     cheap = read_cgroup(files, 2.0, mem_total=8 << 30, read=read, inactive=100000, limit=full.mem_limit)
     assert "memory.stat" not in reads and cheap.mem_bytes == 900000 and cheap.cpu_ns == 5_000_000
+
+
+def test_parent_cgroup_file_is_found_again_only_when_the_kept_containers_change(monkeypatch):
+    import os.path
+
+    from megam_tui.backends import docker_stats as ds
+
+    t = ds.StatsThread.__new__(ds.StatsThread)  # no layer, no thread: only the lookup's state
+    t._local, t._local_version, t._parent_path = {}, 0, {}
+    t.kept = ds.KeptFiles()
+
+    def loc(cid: str) -> ds._Local:
+        d = f"/sys/fs/cgroup/system.slice/docker/{cid}"
+        return ds._Local(1, ds.CgroupFiles(True, f"{d}/cpu.stat", "", "", "", None), "")
+
+    calls = []
+    real = os.path.dirname
+    monkeypatch.setattr(ds.os.path, "dirname", lambda p: calls.append(p) or real(p))
+    t._local[("e", "a")], t._local[("e", "b")] = loc("a"), loc("b")
+    t._local_version += 1
+    assert t._parent_file("e") == ("/sys/fs/cgroup/system.slice/docker/cpu.stat", True)
+    first = len(calls)
+    assert first > 0
+    assert t._parent_file("e") == ("/sys/fs/cgroup/system.slice/docker/cpu.stat", True)
+    assert len(calls) == first  # nothing changed: not looked up again
+    t._drop_local(("e", "b"))
+    t._local[("e", "c")] = ds._Local(1, ds.CgroupFiles(True, "/sys/fs/cgroup/other/c/cpu.stat", "", "", "", None), "")
+    t._local_version += 1
+    assert t._parent_file("e") is None  # two parents now: no common one
+    assert len(calls) > first
