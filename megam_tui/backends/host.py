@@ -1,7 +1,9 @@
 """The local machine as a models.Host (psutil), shown first in the Hosts pane.
 
 CPU % and network rates come from deltas between two probes of the same
-LocalHost object (None on the first probe), like the remote hosts.
+LocalHost object (None on the first probe), like the remote hosts. Disk usage
+(the mount table and a statvfs per mount) is read every `disk_interval` s, like
+the remote hosts' df; the probes between carry the last figures.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import IO
 
 import psutil
 
+from megam_tui.backends.ssh_metrics import DF_INTERVAL, disks_due
 from megam_tui.models import CommandOutput, Host, HostMetrics
 
 LOCAL_NAME = "local"
@@ -26,19 +29,24 @@ _PSEUDO_MOUNT_PREFIXES = ("/proc", "/sys", "/dev", "/run", "/snap", "/var/lib/do
 class LocalHost:
     """Probe the machine megam-tui runs on."""
 
-    def __init__(self, name: str = LOCAL_NAME) -> None:
+    def __init__(self, name: str = LOCAL_NAME, *, disk_interval: float = DF_INTERVAL) -> None:
         self.name = name
         self.address = socket.gethostname()
+        self.user = _user()  # does not change while we run: read once
+        self.disk_interval = disk_interval  # seconds between disk usage reads (disks_due)
         self._lock = threading.Lock()
         self._prev_cpu: tuple[float, float] | None = None  # (busy, total) seconds
         self._prev_net: tuple[float, int, int] | None = None  # (monotonic, rx, tx)
+        self._boot: float | None = None  # boot time (epoch s), read once
+        self._disks_at: float | None = None  # monotonic time of the last disk read
+        self._disks: tuple[float | None, tuple[str, float] | None] = (None, None)  # (root %, fullest)
 
     def probe(self) -> Host:
         try:
             metrics = self._metrics()
         except Exception as exc:  # noqa: BLE001 - psutil failures are shown, not raised
-            return Host(self.name, self.address, 0, _user(), False, f"local metrics: {exc}", "error", None, True)
-        return Host(self.name, self.address, 0, _user(), True, None, None, metrics, True)
+            return Host(self.name, self.address, 0, self.user, False, f"local metrics: {exc}", "error", None, True)
+        return Host(self.name, self.address, 0, self.user, True, None, None, metrics, True)
 
     def _metrics(self) -> HostMetrics:
         with self._lock:
@@ -67,30 +75,16 @@ class LocalHost:
                     tx_bps = (tx - self._prev_net[2]) / secs
             self._prev_net = (now, rx, tx)
 
+        # outside the lock: a statvfs may block on a hung mount (two readers at worst both read)
+        if disks_due(self._disks_at, now, self.disk_interval):
+            self._disks, self._disks_at = read_disks(), now
+        root_pct, fullest = self._disks
+        if self._boot is None:
+            self._boot = psutil.boot_time()
         vm = psutil.virtual_memory()
         load = os.getloadavg()
-        root_pct = None
-        fullest: tuple[str, float] | None = None
-        for part in psutil.disk_partitions(all=False):
-            if part.fstype in _PSEUDO_FS or part.device.startswith("/dev/loop"):
-                continue
-            if any(part.mountpoint == p or part.mountpoint.startswith(p + "/") for p in _PSEUDO_MOUNT_PREFIXES):
-                continue
-            try:
-                pct = psutil.disk_usage(part.mountpoint).percent
-            except OSError:
-                continue
-            if part.mountpoint == "/":
-                root_pct = pct
-            if fullest is None or pct > fullest[1]:
-                fullest = (part.mountpoint, pct)
-        if root_pct is None:
-            try:
-                root_pct = psutil.disk_usage("/").percent
-            except OSError:
-                pass
         return HostMetrics(
-            uptime_s=max(0.0, time.time() - psutil.boot_time()),
+            uptime_s=max(0.0, time.time() - self._boot),
             load1=load[0],
             load5=load[1],
             load15=load[2],
@@ -103,6 +97,32 @@ class LocalHost:
             net_rx_bps=rx_bps,
             net_tx_bps=tx_bps,
         )
+
+
+def read_disks() -> tuple[float | None, tuple[str, float] | None]:
+    """(used % of /, (mount, used %) of the fullest real disk) from the mount table
+    and a statvfs per mount (which may block on a hung network mount)."""
+    root_pct = None
+    fullest: tuple[str, float] | None = None
+    for part in psutil.disk_partitions(all=False):
+        if part.fstype in _PSEUDO_FS or part.device.startswith("/dev/loop"):
+            continue
+        if any(part.mountpoint == p or part.mountpoint.startswith(p + "/") for p in _PSEUDO_MOUNT_PREFIXES):
+            continue
+        try:
+            pct = psutil.disk_usage(part.mountpoint).percent
+        except OSError:
+            continue
+        if part.mountpoint == "/":
+            root_pct = pct
+        if fullest is None or pct > fullest[1]:
+            fullest = (part.mountpoint, pct)
+    if root_pct is None:
+        try:
+            root_pct = psutil.disk_usage("/").percent
+        except OSError:
+            pass
+    return root_pct, fullest
 
 
 def _user() -> str | None:

@@ -40,7 +40,8 @@ from megam_tui.backends.host import LOCAL_NAME, LocalHost
 from megam_tui.backends.ssh_batch import LineBatcher
 from megam_tui.backends.ssh_conn import SshPool
 from megam_tui.backends.ssh_errors import SshTimeout, SshUnreachable, error_kind
-from megam_tui.backends.ssh_metrics import DF_EVERY, METRICS_FUNCTIONS, RawSample, compute_metrics, metrics_call, parse_sample
+from megam_tui.backends.ssh_metrics import DF_INTERVAL, METRICS_FUNCTIONS, RawSample, compute_metrics, disks_due
+from megam_tui.backends.ssh_metrics import metrics_call, parse_sample
 from megam_tui.backends.ssh_shell import SHELL_COMMAND, ResidentShell
 from megam_tui.models import BackendState, CommandOutput, Event, Host
 from megam_tui.settings import Settings
@@ -202,13 +203,14 @@ def _down(spec: Any, error: str, kind: str | None) -> Host:
 class SshLayer:
     name = "ssh"
 
-    def __init__(self, settings: Settings, *, ssh: Any = None) -> None:
+    def __init__(self, settings: Settings, *, ssh: Any = None, df_interval: float = DF_INTERVAL) -> None:
         self.settings = settings
+        self.df_interval = df_interval  # seconds between df runs per host (disks_due)
         self.read_only = settings.read_only
         self.pool = SshPool(settings)
         self.local = LocalHost() if settings.ssh_include_local else None
         self._prev: dict[str, RawSample] = {}
-        self._probes: dict[str, int] = {}  # probes per host (df every DF_EVERY-th)
+        self._df_at: dict[str, float] = {}  # when each host's last probe with df was asked
         self._prev_lock = threading.Lock()
         self._poller: _Poller | None = None
         self._shells: dict[str, ResidentShell] = {}  # resident sh per host for the metrics probe
@@ -312,20 +314,23 @@ class SshLayer:
         if spec is None:
             return Host(host, "", reachable=False, error=f"unknown ssh host {host!r}", error_kind="error")
         budget = (timeout if timeout is not None else spec.timeout) + PROBE_SLACK
-        with_df = self._next_with_df(host)
         try:
-            text = self._probe_text(host, budget, with_df)
+            text, with_df = self._probe_text(host, budget)
         except BackendError as exc:
             return _down(spec, str(exc), error_kind(exc))
         except Exception as exc:  # noqa: BLE001 - a probe never raises
             return _down(spec, f"{host}: {exc}", "error")
         return self._host_from(spec, with_df, text)
 
-    def _next_with_df(self, host: str) -> bool:
-        """Count the probe; df (the slow part) runs every DF_EVERY-th one, or until it answered."""
+    def _next_with_df(self, host: str, new_shell: bool) -> bool:
+        """Whether this probe runs df (two processes on the host): when `disks_due`, and
+        always the first call to a new shell (first probe, reconnect, shell that died)."""
+        now = time.monotonic()
         with self._prev_lock:
-            n = self._probes[host] = self._probes.get(host, -1) + 1
-            return n % DF_EVERY == 0 or not (self._prev.get(host) and self._prev[host].disks)
+            if not new_shell and not disks_due(self._df_at.get(host), now, self.df_interval):
+                return False
+            self._df_at[host] = now
+            return True
 
     def _host_from(self, spec: Any, with_df: bool, text: str) -> Host:
         host = spec.name
@@ -333,7 +338,7 @@ class SshLayer:
         with self._prev_lock:
             prev = self._prev.get(host)
             if not with_df and prev is not None:
-                sample = dataclasses.replace(sample, disks=prev.disks)  # df runs every DF_EVERY-th probe
+                sample = dataclasses.replace(sample, disks=prev.disks)  # df runs every df_interval s
             if sample.uptime_s is not None:
                 self._prev[host] = sample
         if prev is not None and sample.uptime_s is not None and prev.uptime_s is not None and sample.uptime_s < prev.uptime_s:
@@ -355,7 +360,7 @@ class SshLayer:
         if shell is None or not shell.alive:
             lock.release()
             return None
-        with_df = self._next_with_df(host)
+        with_df = self._next_with_df(host, False)
         try:
             end = shell.send(functools.partial(metrics_call, with_df))
         except BackendError:
@@ -395,10 +400,10 @@ class SshLayer:
         except Exception as exc:  # noqa: BLE001
             return _down(spec, f"{host}: {exc}", "error")
 
-    def _probe_text(self, host: str, budget: float, with_df: bool = True) -> str:
-        """One metrics probe's output, asked of the host's resident shell (opened on demand)."""
+    def _probe_text(self, host: str, budget: float) -> tuple[str, bool]:
+        """One metrics probe's output and whether it ran df, asked of the host's resident
+        shell (opened on demand)."""
         deadline = time.monotonic() + budget
-        command = functools.partial(metrics_call, with_df)
         with self._shells_lock:
             lock = self._shell_locks.setdefault(host, threading.Lock())
         if not lock.acquire(timeout=budget):
@@ -411,8 +416,9 @@ class SshLayer:
                     shell.close()
                 # builtins + a `timeout`-bounded df: nothing outlives the probe, no kill wrapper
                 shell = self._shells[host] = self._open_shell(host, deadline)
+            with_df = self._next_with_df(host, not reused)
             try:
-                return shell.ask(command, deadline)
+                return shell.ask(functools.partial(metrics_call, with_df), deadline), with_df
             except SshTimeout:
                 self._shells.pop(host, None)
                 if reused:  # a known-good shell went silent: the host may be dead, reconnect next time
@@ -424,8 +430,9 @@ class SshLayer:
                     raise
             # the kept connection died (sshd restarted, network blip): one fresh try, same deadline
             shell = self._shells[host] = self._open_shell(host, deadline)
+            with_df = self._next_with_df(host, True)
             try:
-                return shell.ask(command, deadline)
+                return shell.ask(functools.partial(metrics_call, with_df), deadline), with_df
             except BackendError:
                 self._shells.pop(host, None)
                 raise
@@ -544,10 +551,12 @@ class _Poller(threading.Thread):
 
     Hosts with a live resident shell are asked by this thread alone: it writes each
     one its metrics call and waits for all the answers in one poll() (one wake-up
-    for answers that arrive together). Connecting (a blocking handshake), a host whose
-    shell died, and the local machine (psutil; may block on a hung mount) go to a
-    small pool. Each host is asked again `refresh` s after its previous probe
-    started (not ended), so hosts asked together stay together.
+    for answers that arrive together). Connecting (a blocking handshake) and a host
+    whose shell died go to a small pool, idle in steady state; the local machine
+    (psutil; may block on a hung mount) has a one-worker pool of its own: a task given
+    to a pool with idle workers wakes every one of them. Each host is asked again
+    `refresh` s after its previous probe started (not ended), so hosts asked together
+    stay together.
     """
 
     def __init__(self, layer: SshLayer, emit: Callable[[object], None]) -> None:
@@ -561,8 +570,9 @@ class _Poller(threading.Thread):
         specs = layer.settings.ssh_hosts
         keys = [s.name for s in specs] + ([_LOCAL_KEY] if layer.local is not None else [])
         self._pool = concurrent.futures.ThreadPoolExecutor(
-            max_workers=max(1, min(64, len(keys))), thread_name_prefix="ssh-poll"
+            max_workers=max(1, min(64, len(specs))), thread_name_prefix="ssh-poll"
         )
+        self._local_pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="ssh-local")
         self._due: dict[str, float] = {k: 0.0 for k in keys}
         self._began: dict[str, float] = {}  # when each host's last probe started
         self._busy: set[str] = set()
@@ -583,6 +593,7 @@ class _Poller(threading.Thread):
         self._stop_event.set()
         self._wake()
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self._local_pool.shutdown(wait=False, cancel_futures=True)
 
     def _emit(self, obj: object) -> None:
         if self._stop_event.is_set():
@@ -623,11 +634,11 @@ class _Poller(threading.Thread):
             self._done(key, host)
 
     def _submit(self, key: str) -> bool:
-        """Probe `key` on the pool; False when the pool is shut down (only stop() does that)."""
+        """Probe `key` on its pool; False when the pool is shut down (only stop() does that)."""
         with self._lock:
             self._on_pool.add(key)
         try:
-            self._pool.submit(self._probe, key)
+            (self._local_pool if key == _LOCAL_KEY else self._pool).submit(self._probe, key)
             return True
         except RuntimeError:
             with self._lock:

@@ -22,8 +22,9 @@ from megam_tui.models import HostMetrics
 # /proc/meminfo: the first five lines hold every field the parser reads (MemTotal,
 # MemFree, MemAvailable, Buffers, Cached; older kernels without MemAvailable still
 # have the other four there), and `read` reads byte by byte: no need for all 55 lines.
-# df runs every DF_EVERY-th probe, bounded by `timeout` where available (a hung NFS
-# mount must not hang the probe). Every section is optional for the parser.
+# df (two processes on the host) runs when `disks_due` (every DF_INTERVAL s), bounded
+# by `timeout` where available (a hung NFS mount must not hang the probe). Every
+# section is optional for the parser.
 METRICS_FUNCTIONS = (
     "LC_ALL=C; export LC_ALL; "
     'megam_probe() { megam_d=$1; megam_m=$2; set --; '
@@ -38,7 +39,15 @@ METRICS_FUNCTIONS = (
     'printf \'%s\\n\' @end $megam_m; '
     'else printf \'%s\\n\' "$@" @end $megam_m; fi; }'
 )
-DF_EVERY = 5
+DF_INTERVAL = 30.0  # seconds between disk usage reads (SSH hosts' df, the local statvfs)
+
+
+def disks_due(last_at: float | None, now: float, interval: float) -> bool:
+    """Whether disk usage should be read again: never read, or `interval` s since it was.
+
+    Half a second early counts as due: a probe that comes slightly early (a refresh
+    that divides the interval) must not skip a whole round."""
+    return last_at is None or now - last_at >= interval - 0.5
 
 
 def metrics_call(with_df: bool, marker: str = "") -> str:

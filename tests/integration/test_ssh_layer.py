@@ -343,18 +343,6 @@ def test_probe_survives_a_dropped_connection_without_showing_the_host_down(layer
     assert h.reachable and h.metrics is not None, h.error
 
 
-def test_df_runs_every_fifth_probe_and_disk_figures_carry_between(layer):
-    from megam_tui.backends.ssh_metrics import DF_EVERY
-
-    sent: list[bool] = []
-    ask = layer._probe_text
-    layer._probe_text = lambda host, budget, with_df: (sent.append(with_df), ask(host, budget, with_df))[1]
-    hosts = [layer.probe("node1") for _ in range(DF_EVERY + 1)]
-    assert all(h.reachable for h in hosts)
-    assert sent == [True] + [False] * (DF_EVERY - 1) + [True]
-    assert all(h.metrics.disk_root_pct is not None for h in hosts)  # carried between df runs
-
-
 def test_a_failing_poll_round_is_reported_and_polling_goes_on(tmp_path, monkeypatch):
     """Whatever breaks one round of the poller (here: waiting for the answers), it says so on
     the timeline and keeps probing: a dead poller would freeze every host's row silently."""

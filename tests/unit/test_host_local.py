@@ -64,3 +64,46 @@ def test_stream_local_cancel_kills_the_whole_group(tmp_path):
     except psutil.NoSuchProcess:
         pass
     assert child != os.getpid()
+
+
+def _counting(monkeypatch, target, name):
+    calls = {"n": 0}
+    real = getattr(target, name)
+
+    def wrapper(*a, **kw):
+        calls["n"] += 1
+        return real(*a, **kw)
+
+    monkeypatch.setattr(target, name, wrapper)
+    return calls
+
+
+def test_disks_are_read_once_per_interval_and_carried_between(monkeypatch):
+    parts = _counting(monkeypatch, psutil, "disk_partitions")
+    usage = _counting(monkeypatch, psutil, "disk_usage")
+    lh = LocalHost(disk_interval=3600.0)
+    first = lh.probe().metrics
+    assert parts["n"] == 1 and usage["n"] >= 1
+    read = usage["n"]
+    second = lh.probe().metrics
+    third = lh.probe().metrics
+    assert parts["n"] == 1 and usage["n"] == read  # mount table and statvfs not read again
+    for m in (second, third):  # the figures stay in every Host: the pane never sees them vanish
+        assert m.disk_root_pct == first.disk_root_pct is not None
+        assert (m.disk_fullest_mount, m.disk_fullest_pct) == (first.disk_fullest_mount, first.disk_fullest_pct)
+    lh.disk_interval = 0.0  # due again: read again
+    assert lh.probe().metrics.disk_root_pct is not None
+    assert parts["n"] == 2 and usage["n"] > read
+
+
+def test_user_and_boot_time_are_read_once(monkeypatch):
+    import megam_tui.backends.host as host_module
+
+    users = _counting(monkeypatch, host_module, "_user")
+    boots = _counting(monkeypatch, psutil, "boot_time")
+    lh = LocalHost()
+    hosts = [lh.probe() for _ in range(3)]
+    assert users["n"] == 1 and boots["n"] == 1
+    assert all(h.user == hosts[0].user and h.metrics.uptime_s > 0 for h in hosts)
+    up = [h.metrics.uptime_s for h in hosts]
+    assert up == sorted(up)  # still counts up from the one boot time

@@ -108,3 +108,19 @@ def test_call_without_the_functions_still_prints_its_marker():
 @given(st.text())
 def test_parser_never_raises(text):
     compute_metrics(parse_sample(text), parse_sample(text[::-1]))
+
+
+def test_disks_are_due_when_never_read_or_the_interval_passed():
+    from megam_tui.backends.ssh_metrics import DF_INTERVAL, disks_due
+
+    assert DF_INTERVAL == 30.0
+    assert disks_due(None, 0.0, 30.0)  # never measured
+    assert disks_due(None, 1e9, 30.0)
+    assert not disks_due(100.0, 100.0, 30.0)  # just measured
+    assert not disks_due(100.0, 129.4, 30.0)  # more than half a second early
+    assert disks_due(100.0, 129.5, 30.0)  # half a second early still counts
+    assert disks_due(100.0, 130.0, 30.0)
+    assert disks_due(100.0, 500.0, 30.0)
+    # a 2 s refresh that lands a hair before the 30 s mark is not pushed to 32 s
+    assert disks_due(0.0, 15 * 2.0 - 0.01, 30.0)
+    assert disks_due(100.0, 100.0, 0.0)  # interval 0: every probe
