@@ -21,13 +21,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Input, Sparkline, Static
+from textual.widgets import DataTable, Input, Static
 
 from megam_tui.ui.containers_format import COLUMN_KEYS, COLUMNS, row_values, uptime_text
 from megam_tui.ui.containers_model import ContainersModel, GroupRow
 from megam_tui.ui.keyed_table import KeyedTable
 from megam_tui.ui.messages import RunAction
 from megam_tui.ui.quiet import quiet_update
+from megam_tui.ui.spark_line import SparkLine
 
 FINAL_JOB_STATES = ("done", "failed", "cancelled")
 _UPTIME = COLUMN_KEYS.index("uptime")
@@ -48,7 +49,7 @@ class ContainersPane(Vertical, can_focus=False):
     ContainersPane #containers-footer { height: 1; }
     ContainersPane #containers-status { width: 1fr; height: 1; color: $text-muted; }
     ContainersPane #containers-status.-problem { color: $error; text-style: bold; }
-    ContainersPane Sparkline { width: 24; height: 1; margin-left: 1; }
+    ContainersPane SparkLine { width: 24; height: 1; margin-left: 1; }
     ContainersPane #containers-cpu > .sparkline--max-color { color: $warning; }
     ContainersPane #containers-mem > .sparkline--max-color { color: $accent; }
     """
@@ -103,8 +104,8 @@ class ContainersPane(Vertical, can_focus=False):
         yield table
         with Horizontal(id="containers-footer"):
             yield Static(Text("waiting for the engines…"), id="containers-status")
-            yield Sparkline([], id="containers-cpu")
-            yield Sparkline([], id="containers-mem")
+            yield SparkLine([], id="containers-cpu")
+            yield SparkLine([], id="containers-mem")
 
     @property
     def table(self) -> KeyedTable:
@@ -292,8 +293,8 @@ class ContainersPane(Vertical, can_focus=False):
         # of magnifying noise, and an unchanged line costs no redraw
         cpu = [round(v * 2) / 2 for v in self.model.cpu_hist.get(key, ())] if key else []
         mem = [float(round(v / 1048576)) for v in self.model.mem_hist.get(key, ())] if key else []
-        self.query_one("#containers-cpu", Sparkline).data = cpu
-        self.query_one("#containers-mem", Sparkline).data = mem
+        self.query_one("#containers-cpu", SparkLine).data = cpu
+        self.query_one("#containers-mem", SparkLine).data = mem
 
     @on(DataTable.RowHighlighted, "#containers-table")
     def _highlighted(self, _: DataTable.RowHighlighted) -> None:
