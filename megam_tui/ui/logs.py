@@ -85,8 +85,11 @@ class LogsScreen(Screen[None]):
         self.skipped += getattr(batch, "dropped", 0) or 0
         if self.paused:
             self._held.extend(entries)
-            if len(self._held) > self.max_lines:
-                del self._held[: len(self._held) - self.max_lines]
+            over = len(self._held) - self.max_lines
+            if over > 0:  # the oldest held lines would be trimmed on resume anyway: counted now
+                del self._held[:over]
+                if self.is_mounted:
+                    self.view.dropped += over
         elif self.is_mounted:
             self.view.append(entries)
         else:

@@ -92,6 +92,22 @@ async def test_logs_pause_search_wrap_and_bound():
         assert len(v._rows) == len(v.entries) + 2  # 250 chars over ~100 columns: 3 rows
 
 
+
+async def test_lines_trimmed_while_paused_are_counted_not_silent():
+    app = Host()
+    async with app.run_test(size=(100, 20)) as pilot:
+        p = await _open(pilot)
+        screen = app.screen
+        session = app.actions[-1].params["session"]
+        screen.max_lines = screen.view.max_lines = 50
+        await pilot.press("p")
+        p.apply(LogBatch(session, tuple(LogLine("local/a1", "web", None, f"line {i}") for i in range(80))))
+        await pilot.pause()
+        status = str(screen.query_one("#logs-status").render())
+        assert "PAUSED (+50 new)" in status and "30 old lines dropped" in status
+        await pilot.press("p")
+        assert [e.text for e in screen.view.entries][:1] == ["line 30"] and screen.view.dropped == 30
+
 async def test_logs_save(tmp_path):
     app = Host()
     async with app.run_test(size=(100, 20)) as pilot:
