@@ -17,7 +17,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 from megam_tui.backends import vms_parse as vp
@@ -31,13 +30,13 @@ from megam_tui.backends.base import (
     run_argv,
 )
 from megam_tui.backends.vms_events import Poller, SshVirshEventStream, VirshEventStream
+from megam_tui.backends.vms_local import PROC_DIR, QEMU_RUN_DIR, DetailCache, QemuProc
 from megam_tui.backends.vms_shell import VirshShell
 from megam_tui.models import BackendState, Domain, Event
 from megam_tui.settings import HypervisorSpec, Settings
 
 EmitFn = Callable[[object], None]
 VIRSH = "virsh"
-QEMU_RUN_DIR = Path("/run/libvirt/qemu")  # pid files of qemu:///system domains
 LOCAL_SYSTEM_URIS = ("qemu:///system", "qemu+unix:///system")
 RETRY_UNREACHABLE = 2.0  # seconds between polls of a hypervisor that did not answer
 # lifecycle event kind -> the state the domain is in afterwards
@@ -112,6 +111,12 @@ class LibvirtLayer:
         self._last: dict[str, tuple[Domain, ...]] = {}  # last snapshot sent per hypervisor
         self._event_seq: dict[str, int] = {}  # events seen per hypervisor (stale-poll check)
         self._skipped: set[str] = set()
+        # local qemu:///system: details of the last full listing per hypervisor (vms_local),
+        # the qemu process of each domain, and where to find them (tests point these elsewhere)
+        self._details: dict[str, DetailCache] = {}
+        self._qemu: dict[tuple[str, str], QemuProc] = {}
+        self.qemu_run_dir = QEMU_RUN_DIR
+        self.proc_dir = PROC_DIR
 
     # ------------------------------------------------------------ virsh calls
     def hypervisor(self, name: str) -> HypervisorSpec:
@@ -154,53 +159,118 @@ class LibvirtLayer:
 
     # ------------------------------------------------------------ listing
     def list_domains(self, hv_name: str, timeout: float | None = None) -> list[Domain]:
-        """Every domain of one hypervisor with state, vCPUs, memory, CPU %, uptime."""
+        """Every domain of one hypervisor with state, vCPUs, memory, CPU %, uptime.
+
+        Local qemu:///system: mostly STATE_COMMAND + cached details + /proc (vms_local);
+        a full listing when one is due. Elsewhere: the full listing every time.
+        """
         hv = self.hypervisor(hv_name)
         budget = hv.timeout if timeout is None else timeout
         deadline = time.monotonic() + budget
-        remote_proc = hv.host is not None and hv.uri in LOCAL_SYSTEM_URIS
-        suffix = vp.REMOTE_PROC_SCRIPT if remote_proc else ""
-        out = self._listing_from_shell(hv, budget)
-        if out is None:  # remote, or the shell had a problem: one-shot virsh (precise errors)
-            out = self.virsh_ok(hv, [vp.LISTING_COMMAND], _left(deadline), remote_suffix=suffix)
+        cache = self._detail_cache(hv)
+        listing = None
+        cheap = False
+        if cache is not None and not cache.due():
+            cheap = True
+            listing = self._state_listing(hv, cache, budget, deadline)  # None: a full one is needed
+        full = listing is None
+        token = cache.token() if cache is not None else 0
         proc = None
-        if remote_proc:
-            out, proc = vp.split_proc(out)
-        try:
-            names, stats = vp.split_listing(out)
-        except ValueError as exc:
-            raise BackendError(str(exc)) from None
-        # CPU % over the host's own clock when it told us (no SSH latency in the delta)
-        now_ns = proc.now_ns if proc is not None else time.monotonic_ns()
-        domains = []
+        if listing is None:
+            listing, proc = self._full_listing(hv, _left(deadline) if cheap else budget, deadline)
+        names, stats = listing
+        rows: dict[str, dict[str, str]] = {}
         for name in names:
             st = stats.get(name)
             if st is None:  # defined between the two calls: ask for this one
                 st = self._dominfo_stats(hv, name, _left(deadline))
                 if st is None:
                     continue  # gone again
+            rows[name] = st
+        if cache is not None and full:
+            cache.store(rows, token, self._add_proc_cpu(hv, rows))
+        # CPU % over the host's own clock when it told us (no SSH latency in the delta)
+        now_ns = proc.now_ns if proc is not None else time.monotonic_ns()
+        domains = []
+        for name, st in rows.items():
             if proc is not None:
                 uptime = proc.uptimes.get(name)
-            elif _is_local_system(hv):
-                started = self._local_start_time(hv, name)
+            elif _is_local_system(hv) and vp.state_name(st) in vp.ACTIVE_STATES:
+                started = self._qemu_proc(hv, name).start_time()
                 uptime = None if started is None else max(0.0, time.time() - started)
             else:
                 uptime = None
             domains.append(self._domain(hv, name, st, now_ns, uptime))
         with self._lock:
             live = {(hv.name, d.name) for d in domains}
-            for key in [k for k in self._prev_cpu if k[0] == hv.name and k not in live]:
-                del self._prev_cpu[key]
+            for known in (self._prev_cpu, self._qemu):
+                for key in [k for k in known if k[0] == hv.name and k not in live]:
+                    del known[key]
         return domains
 
-    def _listing_from_shell(self, hv: HypervisorSpec, timeout: float) -> str | None:
+    def _full_listing(
+        self, hv: HypervisorSpec, timeout: float, deadline: float
+    ) -> tuple[tuple[list[str], dict[str, dict[str, str]]], vp.HostProc | None]:
+        remote_proc = hv.host is not None and hv.uri in LOCAL_SYSTEM_URIS
+        suffix = vp.REMOTE_PROC_SCRIPT if remote_proc else ""
+        out = self._listing_from_shell(hv, vp.LISTING_COMMAND, timeout)
+        if out is None:  # remote, or the shell had a problem: one-shot virsh (precise errors)
+            out = self.virsh_ok(hv, [vp.LISTING_COMMAND], _left(deadline), remote_suffix=suffix)
+        proc = None
+        if remote_proc:
+            out, proc = vp.split_proc(out)
+        return _split(out), proc
+
+    def _state_listing(
+        self, hv: HypervisorSpec, cache: DetailCache, timeout: float, deadline: float
+    ) -> tuple[list[str], dict[str, dict[str, str]]] | None:
+        """STATE_COMMAND merged with the cached details and CPU times read on the host
+        (QemuProc); None when that is not enough (a domain new or in another state, a
+        CPU time not readable)."""
+        out = self._listing_from_shell(hv, vp.STATE_COMMAND, timeout)
+        if out is None:
+            out = self.virsh_ok(hv, [vp.STATE_COMMAND], _left(deadline))
+        names, states = _split(out)
+        rows = cache.merge(names, states)
+        if rows is None or not self._add_proc_cpu(hv, rows):
+            return None
+        return names, rows
+
+    def _add_proc_cpu(self, hv: HypervisorSpec, rows: dict[str, dict[str, str]]) -> bool:
+        """Set cpu.time of each running domain from QemuProc (its cgroup, as libvirt reads
+        it, or its qemu's /proc; the same source in full and state-only polls: CPU % never
+        compares two sources). False if one failed."""
+        ok = True
+        for name, st in rows.items():
+            if vp.state_name(st) in vp.ACTIVE_STATES:
+                cpu_ns = self._qemu_proc(hv, name).cpu_ns()
+                if cpu_ns is None:
+                    ok = False  # this one keeps libvirt's figure; every poll is full
+                else:
+                    st["cpu.time"] = str(cpu_ns)
+        return ok
+
+    def _detail_cache(self, hv: HypervisorSpec) -> DetailCache | None:
+        if not _is_local_system(hv):
+            return None
+        with self._lock:
+            return self._details.setdefault(hv.name, DetailCache())
+
+    def _qemu_proc(self, hv: HypervisorSpec, name: str) -> QemuProc:
+        with self._lock:
+            qp = self._qemu.get((hv.name, name))
+            if qp is None:
+                qp = self._qemu[(hv.name, name)] = QemuProc(name, self.qemu_run_dir, self.proc_dir)
+            return qp
+
+    def _listing_from_shell(self, hv: HypervisorSpec, command: str, timeout: float) -> str | None:
         if hv.host is not None:
             return None
         shell = self._shells.get(hv.name)
         if shell is None:
             shell = self._shells[hv.name] = VirshShell(
                 [VIRSH, "-q", "-c", hv.uri], env={**os.environ, "LC_ALL": "C", "TERM": "dumb"})
-        return shell.run(vp.LISTING_COMMAND, timeout)  # CallTimeout: libvirtd did not answer
+        return shell.run(command, timeout)  # CallTimeout: libvirtd did not answer
 
     def _dominfo_stats(self, hv: HypervisorSpec, name: str, timeout: float) -> dict[str, str] | None:
         res = self.virsh(hv, ["dominfo", "--domain", name], timeout)
@@ -224,7 +294,7 @@ class LibvirtLayer:
         state = vp.state_name(st)
         vcpus = vp.stat_int(st, "vcpu.current") or vp.stat_int(st, "vcpu.maximum")
         mem = vp.stat_int(st, "balloon.current") or vp.stat_int(st, "balloon.maximum")
-        active = state in ("running", "idle", "paused", "in shutdown", "pmsuspended")
+        active = state in vp.ACTIVE_STATES
         key = (hv.name, name)
         cpu_pct = None
         cpu_ns = vp.stat_int(st, "cpu.time")
@@ -257,22 +327,6 @@ class LibvirtLayer:
         """Remember when a domain was seen starting (uptime for remote hypervisors)."""
         with self._lock:
             self._seen_started[(hv_name, domain)] = when if when is not None else time.time()
-
-    @staticmethod
-    def _local_start_time(hv: HypervisorSpec, name: str) -> float | None:
-        """Start time of the domain's qemu process (qemu:///system pid file + /proc)."""
-        try:
-            pidfile = QEMU_RUN_DIR / f"{name}.pid"
-            if pidfile.parent != QEMU_RUN_DIR:  # defensive: names never contain "/"
-                return None
-            pid = int(pidfile.read_text().strip())
-            ticks = vp.proc_starttime_ticks(Path(f"/proc/{pid}/stat").read_text())
-            btime = vp.boot_time(Path("/proc/stat").read_text())
-        except (OSError, ValueError):
-            return None
-        if ticks is None or btime is None:
-            return None
-        return btime + ticks / os.sysconf("SC_CLK_TCK")
 
     # ------------------------------------------------------------ live updates
     def start(self, emit: EmitFn) -> None:
@@ -360,6 +414,9 @@ class LibvirtLayer:
             self._send(Event(time.time(), "libvirt", "info" if ok else "error", hv.name, msg or "", kind="reachability"))
 
     def _on_event(self, hv: HypervisorSpec, ev: vp.LifecycleEvent) -> None:
+        cache = self._details.get(hv.name)
+        if cache is not None:
+            cache.note_event(ev.domain)  # the poll this event pokes is a full listing
         if ev.kind == "started":
             self.note_started(hv.name, ev.domain)
         patched = self._patch(hv, ev)
@@ -392,6 +449,9 @@ class LibvirtLayer:
         return DomainsSnapshot(hv.name, domains)
 
     def _on_stream_error(self, hv: HypervisorSpec, exc: BaseException) -> None:
+        cache = self._details.get(hv.name)
+        if cache is not None:
+            cache.forget()  # events may have been missed: the next poll is a full listing
         # The poller owns reachability; make it look now instead of at the next tick.
         poller = self._pollers.get(hv.name)
         if poller is not None:
@@ -508,6 +568,13 @@ def _with_state(d: Domain, state: str) -> Domain:
 def one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
+
+
+def _split(out: str) -> tuple[list[str], dict[str, dict[str, str]]]:
+    try:
+        return vp.split_listing(out)
+    except ValueError as exc:
+        raise BackendError(str(exc)) from None
 
 
 def _left(deadline: float) -> float:

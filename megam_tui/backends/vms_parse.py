@@ -1,11 +1,13 @@
 """Parsers for `virsh` text output (no I/O here; tested with recorded output).
 
 - `split_listing`   `virsh "list --all --name; echo MARK; domstats --raw ..."`
+                    (LISTING_COMMAND, or STATE_COMMAND: states only)
 - `parse_names`     `virsh list --all --name`
 - `parse_domstats`  `virsh domstats --raw ...` -> {domain: {key: value}}
 - `parse_dominfo`   `virsh dominfo NAME`       -> {field: value}
 - `parse_event`     one line of `virsh event --all --loop --timestamp`
 - `cpu_percent`     CPU % from two cpu.time samples
+- `proc_stat_fields` a /proc/PID/stat line's fields (starttime, utime + stime)
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ STATE_NAMES = {
     6: "crashed",
     7: "pmsuspended",
 }
+# States in which the domain has a running qemu (CPU time, uptime).
+ACTIVE_STATES = ("running", "idle", "paused", "in shutdown", "pmsuspended")
 
 # Lifecycle event word (virsh event) -> the kind the timeline shows, and its severity.
 EVENT_KINDS = {
@@ -43,6 +47,10 @@ LISTING_MARK = "megam-split"
 # One virsh invocation (virsh's own command separator, no shell): the names, a
 # marker line, then the stats of every domain. Holds no domain name.
 LISTING_COMMAND = f"list --all --name; echo {LISTING_MARK}; domstats --raw --state --cpu-total --balloon --vcpu"
+# The same without the figures QEMU must be asked for (its monitor: ~2-3 ms of qemu CPU per
+# running domain and poll): only states. Used for local qemu:///system domains, whose CPU time the
+# host's /proc gives (vms_local); same parser (split_listing).
+STATE_COMMAND = f"list --all --name; echo {LISTING_MARK}; domstats --raw --state"
 
 
 def split_listing(text: str) -> tuple[list[str], dict[str, dict[str, str]]]:
@@ -167,21 +175,33 @@ def cpu_percent(prev_cpu_ns: int, prev_wall_ns: int, cpu_ns: int, wall_ns: int, 
     return max(0.0, min(100.0, dcpu / (dwall * vcpus) * 100.0))
 
 
-def proc_starttime_ticks(stat_text: str) -> int | None:
-    """Field 22 (starttime, clock ticks after boot) of /proc/PID/stat.
+def proc_stat_fields(stat_text: str) -> list[str] | None:
+    """The fields of a /proc/PID/stat line after the command name: index 0 is field 3 (state).
 
-    The command name (field 2) may hold spaces and parentheses: split after
-    the last `)`.
+    The command name (field 2) may hold spaces and parentheses: split after the last `)`.
     """
     _, sep, rest = stat_text.rpartition(")")
-    if not sep:
-        return None
-    fields = rest.split()
-    # rest starts at field 3 (state); starttime is field 22 -> index 19.
+    return rest.split() if sep else None
+
+
+def _stat_int(stat_text: str, field: int) -> int | None:
+    """Field number `field` (1-based, as in proc(5)) of a /proc/PID/stat line."""
+    fields = proc_stat_fields(stat_text)
     try:
-        return int(fields[19])
+        return int(fields[field - 3]) if fields is not None else None
     except (IndexError, ValueError):
         return None
+
+
+def proc_starttime_ticks(stat_text: str) -> int | None:
+    """Field 22 (starttime, clock ticks after boot) of /proc/PID/stat."""
+    return _stat_int(stat_text, 22)
+
+
+def proc_cpu_ticks(stat_text: str) -> int | None:
+    """utime + stime (fields 14 and 15, clock ticks) of /proc/PID/stat."""
+    utime, stime = _stat_int(stat_text, 14), _stat_int(stat_text, 15)
+    return None if utime is None or stime is None else utime + stime
 
 
 def boot_time(proc_stat_text: str) -> float | None:
