@@ -1,4 +1,4 @@
-"""A resident `sh` on one channel per host, fed one metrics command per refresh.
+"""A resident shell (bash, else sh) on one channel per host, fed one metrics command per refresh.
 
 Opening an SSH session costs the host a fork, a login shell and (with PAM) a
 session log entry every time; on the testbed each session costs sshd ~0.2 s
@@ -22,7 +22,11 @@ import paramiko
 from megam_tui.backends.fdwait import readable
 from megam_tui.backends.ssh_errors import SshTimeout, SshUnreachable
 
-SHELL_COMMAND = "exec /bin/sh"  # run by the login shell; reads commands from stdin
+# Run by the login shell (any: only `exec` and single quotes); reads commands from stdin.
+# bash where the host has it: its `read` from a seekable file (/proc) takes a buffer and
+# seeks back, where dash reads byte by byte (~980 read() calls a probe): measured with
+# the probe function fed through a pipe, 0.31 ms of the host's CPU a probe against 0.59.
+SHELL_COMMAND = "exec /bin/sh -c 'command -v bash >/dev/null 2>&1 && exec bash --norc --noprofile; exec /bin/sh'"
 
 
 class ResidentShell:

@@ -124,3 +124,23 @@ def test_disks_are_due_when_never_read_or_the_interval_passed():
     # a 2 s refresh that lands a hair before the 30 s mark is not pushed to 32 s
     assert disks_due(0.0, 15 * 2.0 - 0.01, 30.0)
     assert disks_due(100.0, 100.0, 0.0)  # interval 0: every probe
+
+
+def test_resident_shell_is_bash_where_there_is_one_else_sh(tmp_path):
+    import shutil
+    import subprocess
+
+    from megam_tui.backends.ssh_metrics import METRICS_FUNCTIONS, metrics_call
+    from megam_tui.backends.ssh_shell import SHELL_COMMAND
+
+    script = f'{METRICS_FUNCTIONS}\necho "shell=${{BASH_VERSION:-sh}}"\n{metrics_call(False, "END")}\n'
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    (bindir / "bash").symlink_to(shutil.which("bash"))
+    for path, is_bash in ((str(bindir), True), (str(tmp_path / "empty"), False)):
+        # the login shell runs SHELL_COMMAND; the probe function then answers on stdin
+        out = subprocess.run(["/bin/sh", "-c", SHELL_COMMAND], input=script, capture_output=True, text=True,
+                             env={"PATH": path}, timeout=10).stdout
+        assert ("shell=sh" not in out) is is_bash, out
+        sample = parse_sample(out)
+        assert sample.load is not None and sample.net_rx is not None and out.rstrip().endswith("END")
