@@ -578,6 +578,7 @@ class _Poller(threading.Thread):
         self._busy: set[str] = set()
         self._on_pool: set[str] = set()  # keys whose probe runs on the pool
         self._state: dict[str, tuple[bool, str | None]] = {}
+        self._refused: dict[str, str] = {}  # key -> why its pool refused the last probe
         self._lock = threading.Lock()
 
     def _wake(self) -> None:
@@ -634,16 +635,30 @@ class _Poller(threading.Thread):
             self._done(key, host)
 
     def _submit(self, key: str) -> bool:
-        """Probe `key` on its pool; False when the pool is shut down (only stop() does that)."""
+        """Probe `key` on its pool; False when stopping (stop() shuts the pools).
+
+        The pool may also refuse for want of a thread ("can't start new thread": seen
+        at start-up, when this used to end the poller silently and freeze every host
+        row): that is reported and the host is tried again a quarter refresh later."""
         with self._lock:
             self._on_pool.add(key)
         try:
             (self._local_pool if key == _LOCAL_KEY else self._pool).submit(self._probe, key)
+            self._refused.pop(key, None)
             return True
-        except RuntimeError:
+        except RuntimeError as exc:
+            refresh = self.layer.settings.refresh
             with self._lock:
                 self._on_pool.discard(key)
-            return False
+                self._busy.discard(key)
+                self._due[key] = time.monotonic() + refresh / 4
+            if self._stop_event.is_set():
+                return False
+            name = "local" if key == _LOCAL_KEY else key
+            if self._refused.get(key) != str(exc):  # once per host and reason, not every retry
+                self._refused[key] = str(exc)
+                self._emit(Event(time.time(), "ssh", "error", name, f"could not start a probe of {name}: {exc}; retrying", kind="poller"))
+            return True
 
     def _round(self, asked: dict[str, AskedProbe]) -> bool:
         """Ask what is due, wait for answers (or the next due time), take what came. False: stopping."""

@@ -374,3 +374,43 @@ def test_a_failing_poll_round_is_reported_and_polling_goes_on(tmp_path, monkeypa
         lay.stop()
     assert errs and "injected" in errs[0].message
     assert {o.name for o in after if isinstance(o, Host)} >= {"local", *GOOD}
+
+
+def test_a_pool_that_cannot_start_a_thread_does_not_end_the_poller(tmp_path, monkeypatch):
+    """Seen at start-up: the probe pool refused a task ("can't start new thread") and the
+    poller thread ended without a word, every host row frozen. Now the host is tried
+    again, the timeline says why (once, not every retry), and the others go on."""
+    import concurrent.futures
+
+    from megam_tui.models import Event
+
+    real = concurrent.futures.ThreadPoolExecutor.submit
+    refusals = {"n": 0}
+
+    def refusing(self, fn, *args, **kw):
+        if self._thread_name_prefix == "ssh-poll" and args == ("node2",) and refusals["n"] < 4:
+            refusals["n"] += 1
+            raise RuntimeError("can't start new thread")
+        return real(self, fn, *args, **kw)
+
+    monkeypatch.setattr(concurrent.futures.ThreadPoolExecutor, "submit", refusing)
+    lay = SshLayer(make_settings(tmp_path, include_local=True, refresh="300ms"))
+    seen: list[object] = []
+    lay.start(seen.append)
+    poller = lay._poller
+    try:
+        deadline = time.monotonic() + 15
+        node2 = []
+        while time.monotonic() < deadline:
+            node2 = [o for o in list(seen) if isinstance(o, Host) and o.name == "node2" and o.reachable]
+            if refusals["n"] >= 4 and node2:
+                break
+            time.sleep(0.1)
+        alive = poller.is_alive()
+    finally:
+        lay.stop()
+    assert alive, "the poller ended"
+    assert refusals["n"] >= 4 and node2, "node2 was not probed after its pool refused"
+    errs = [o for o in seen if isinstance(o, Event) and o.kind == "poller"]
+    assert len(errs) == 1 and errs[0].source == "node2" and "can't start new thread" in errs[0].message
+    assert {o.name for o in seen if isinstance(o, Host)} >= {"local", *GOOD}
