@@ -5,7 +5,6 @@ and the pane recovers by itself."""
 from __future__ import annotations
 
 import asyncio
-import secrets
 import time
 
 import pytest
@@ -20,7 +19,7 @@ from tests.faults.conftest import (
     timeline,
     wait_for,
 )
-from tests.integration.test_vms_actions import define_domain, undefine_domain, virsh
+from tests.integration.test_vms_actions import running_domain, virsh
 
 
 def dom_state(app, name, hv="local"):
@@ -31,13 +30,8 @@ def dom_state(app, name, hv="local"):
 @pytest.fixture
 def scratch_vm():
     """A disk-less domain of our own, running; destroyed and undefined after the test."""
-    name = f"megam-fault-{secrets.token_hex(4)}"
-    define_domain(name)
-    virsh("start", "--domain", name)
-    try:
+    with running_domain("megam-fault") as name:
         yield name
-    finally:
-        undefine_domain(name)
 
 
 async def test_domain_destroyed_outside_the_app(settings, scratch_vm):

@@ -1,5 +1,6 @@
 """run_action against real libvirt domains (a scratch domain per test, undefined afterwards)."""
 
+import contextlib
 import os
 import secrets
 import subprocess
@@ -48,6 +49,18 @@ def define_domain(name):
 def undefine_domain(name):
     virsh("destroy", "--domain", name, check=False)
     virsh("undefine", "--domain", name, check=False)
+
+
+@contextlib.contextmanager
+def running_domain(prefix):
+    """A disk-less domain of our own, running; destroyed and undefined afterwards."""
+    name = f"{prefix}-{secrets.token_hex(4)}"
+    define_domain(name)
+    try:
+        virsh("start", "--domain", name)
+        yield name
+    finally:
+        undefine_domain(name)
 
 
 def wait_state(name, want, secs=10.0):

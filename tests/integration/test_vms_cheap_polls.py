@@ -20,7 +20,7 @@ from megam_tui.backends.vms_shell import VirshShell
 from megam_tui.models import Event
 from megam_tui.settings import HypervisorSpec, Settings
 from tests.integration import conftest as testbed
-from tests.integration.test_vms_actions import URI, define_domain, undefine_domain, virsh, wait_state
+from tests.integration.test_vms_actions import URI, running_domain, virsh, wait_state
 from tests.integration.test_vms_live import Collector
 
 FULL, STATE = "full", "state"
@@ -64,13 +64,8 @@ def sent(monkeypatch):
 
 @pytest.fixture
 def scratch():
-    name = f"megam-cheap-{time.time_ns() % 10**8}"
-    define_domain(name)
-    virsh("start", "--domain", name)
-    try:
+    with running_domain("megam-cheap") as name:
         yield name
-    finally:
-        undefine_domain(name)
 
 
 def make_layer(**kw) -> LibvirtLayer:

@@ -11,7 +11,7 @@ from megam_tui.models import BackendState, Event
 from megam_tui.settings import HypervisorSpec, Settings
 from tests.conftest import REPO
 from tests.integration import conftest as testbed
-from tests.integration.test_vms_actions import URI, define_domain, state, undefine_domain, virsh
+from tests.integration.test_vms_actions import URI, running_domain, state, virsh
 
 SCRIPT = REPO / "scripts" / "testbed" / "libvirt.sh"
 
@@ -73,13 +73,8 @@ def live():
 
 @pytest.fixture
 def running_scratch():
-    name = f"megam-live-{time.time_ns() % 10**8}"
-    define_domain(name)
-    virsh("start", "--domain", name)
-    try:
+    with running_domain("megam-live") as name:
         yield name
-    finally:
-        undefine_domain(name)
 
 
 def test_first_snapshot_and_state(live):
