@@ -107,7 +107,12 @@ many() {
         if [ -z "$state" ]; then
             d run -d --name "$name" --stop-timeout 1 --label megam.testbed=many "$IMAGE" sleep 1000000 >/dev/null
         elif [ "$state" != running ]; then
-            d start "$name" >/dev/null
+            # after a dockerd restart containerd may still hold the container's task
+            # ("task ... already exists"): such a container is made anew
+            d start "$name" >/dev/null 2>&1 || {
+                d rm -f "$name" >/dev/null
+                d run -d --name "$name" --stop-timeout 1 --label megam.testbed=many "$IMAGE" sleep 1000000 >/dev/null
+            }
         fi
     done
     log "$n many-* containers running"
