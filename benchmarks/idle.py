@@ -69,6 +69,7 @@ def remove_vm(name: str) -> None:
 
 
 LAYERS = ("docker", "ceph", "libvirt", "ssh")
+DRIFT_MAX = 0.1  # % of a core: two baselines further apart than this make a run unsteady
 
 
 def write_config(path: Path, refresh: float, home: Path, only: str | None = None) -> None:
@@ -241,6 +242,10 @@ def main() -> int:
         print(f"{name:<12} {r['cpu']:>8.2f} " + " ".join(f"{extra[g]:>+{w}.2f}" for g, w in (("docker", 8), ("ceph", 7), ("libvirt", 8), ("sshd", 6)))
               + f" {caused:>+9.2f} {r['total']:>7.2f} {r['rss_mb']:>7.0f} {r['load1']:>6.2f}")
     print("\n(engine columns: CPU % of one core during the tool's window minus the mean of the two baseline windows; engines+ and TOTAL count negative differences as 0)")
+    drift = {g: after[g] - before[g] for g in before if abs(after[g] - before[g]) > DRIFT_MAX}
+    if drift:  # e.g. a testbed that was just (re)started: its daemons still settling
+        print("UNSTEADY engines (the two baselines differ by more than "
+              f"{DRIFT_MAX:g}): " + ", ".join(f"{g} {v:+.2f}" for g, v in drift.items()) + "; the engine columns are not reliable, run again")
     verdict = results["megam-tui"]["total"] <= 1.0
     print(f"megam-tui total {results['megam-tui']['total']:.2f} % of a core: {'within' if verdict else 'OVER'} the 1 % budget")
     if args.json:
