@@ -152,9 +152,11 @@ class QemuProc:
         return None if ticks is None else ticks * 1_000_000_000 // self._ticks_per_s
 
     def start_time(self) -> float | None:
-        """Wall-clock time (epoch seconds) the qemu process started."""
-        text = self._stat()
-        start = None if text is None else vp.proc_starttime_ticks(text)
+        """Wall-clock time (epoch seconds) the qemu process started: that of the process
+        the last cpu_ns() checked (a poll reads its stat once), read now if none is known."""
+        if self._pid is None and self._stat() is None:
+            return None
+        start = self._start
         if start is None:
             return None
         if self._btime is None:  # constant while the host runs: read once
