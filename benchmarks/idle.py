@@ -4,14 +4,16 @@
 
 Makes sure the testbed has N extra sleeping containers (docker.sh many N), one extra
 running scratch VM (removed at the end), Ceph, and the three good SSH hosts. Then, one
-window after the other (same length):
-  baseline    nothing watching: the engines' own CPU (measured again at the end; the mean is used)
+window after the other (same length), every tool window between two baseline windows:
+  baseline    nothing watching: the engines' own CPU
   megam-tui   the real app in tmux (160x50), a config with docker + ceph + libvirt +
-              node1..3 at the given refresh
+              node1..3 at the given refresh (--rounds times, started anew each time)
   glances     `glances -t <refresh>` in tmux (Debian package; its docker plugin on)
-and prints, per tool, CPU % of one core of its process tree, the extra engine CPU it
-causes (dockerd+containerd, ceph daemons, libvirtd, the testbed sshds and their session
-processes; window minus baseline), the total, and the tool's RSS. Target: megam-tui
+and prints, per window, CPU % of one core of the tool's process tree, the extra engine
+CPU it causes (dockerd+containerd, ceph daemons, libvirtd, the testbed sshds and their
+session processes; window minus the mean of the baselines just before and after it: the
+engines' own CPU drifts, e.g. Ceph's housekeeping, and this cancels a steady drift), the
+total, the tool's RSS, and megam-tui's mean over its rounds. Target: megam-tui
 total <= 1 % of a core. Other work on the machine adds noise to the engine columns: the
 1-minute load average is printed with each window.
 """
@@ -155,6 +157,33 @@ def run_in_tmux(argv: list[str], ready, window: float, settle: float, env: dict[
         s.kill()
 
 
+def sandwich(results: dict, order: list[str]) -> dict[str, dict]:
+    """Each tool window against the baselines just before and just after it.
+
+    order is the run order, baselines named "baseline N". Returns, per tool window, the
+    extra engine CPU per group (window minus the mean of its two neighbours) and the
+    groups whose neighbours differ by more than DRIFT_MAX (the engine drifted meanwhile).
+    """
+    out: dict[str, dict] = {}
+    for i, name in enumerate(order):
+        if name.startswith("baseline"):
+            continue
+        before, after = results[order[i - 1]]["engines"], results[order[i + 1]]["engines"]
+        extra = {g: results[name]["engines"][g] - (before[g] + after[g]) / 2 for g in before}
+        drift = {g: after[g] - before[g] for g in before if abs(after[g] - before[g]) > DRIFT_MAX}
+        out[name] = {"extra": extra, "drift": drift}
+    return out
+
+
+def total_of(cpu: float, extra: dict[str, float]) -> tuple[float, float]:
+    """(engines caused, total): a tool cannot make an engine cheaper, a negative mean difference is noise, counted as 0."""
+    caused = sum(max(0.0, v) for v in extra.values())
+    return caused, cpu + caused
+
+
+ENGINE_COLS = (("docker", 8), ("ceph", 7), ("libvirt", 8), ("sshd", 6))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--window", type=float, default=60.0)
@@ -163,6 +192,8 @@ def main() -> int:
                     help="s between the first frame and the window: start-up work (imports after the "
                          "first frame, first full stats pass) is startup.py's, this is the steady state")
     ap.add_argument("--containers", type=int, default=200)
+    ap.add_argument("--rounds", type=int, default=2,
+                    help="megam-tui windows, each between two baseline windows (their mean is reported)")
     ap.add_argument("--skip", default="", help="comma list: glances")
     ap.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     ap.add_argument("--breakdown", action="store_true", help="also run megam-tui with each layer alone")
@@ -176,78 +207,74 @@ def main() -> int:
     vm = scratch_vm()
     work = Path(tempfile.mkdtemp(prefix="megam-idle-"))
     results: dict[str, dict] = {}
+    order: list[str] = []
+
+    def baseline() -> None:
+        name = f"baseline {sum(n.startswith('baseline') for n in order) + 1}"
+        print(f"{name} ...", flush=True)
+        results[name] = measure(args.window, None)
+        order.append(name)
+
+    def tool(name: str, argv: list[str], ready, env: dict[str, str]) -> None:
+        print(f"{name} ...", flush=True)
+        results[name] = run_in_tmux(argv, ready, args.window, args.settle, env=env)
+        order.append(name)
+        baseline()  # every tool window sits between two baselines
+
     try:
         cfg = work / "megam.yaml"
         write_config(cfg, args.refresh, work / "home")
         n_running = len(sh("docker", "ps", "-q").split())
         vms = [v for v in sh("virsh", "-c", URI, "list", "--all", "--name").split() if v]
         print(f"watching: {n_running} running containers, {len(vms)} VMs, ceph lab, 3 ssh hosts; "
-              f"window {args.window:g} s, refresh {args.refresh:g} s", flush=True)
-
-        print("baseline ...", flush=True)
-        results["baseline"] = measure(args.window, None)
-
-        print("megam-tui ...", flush=True)
-        env = {"MEGAM_HOME": str(work / "home"), "TERM": "xterm-256color"}
-        results["megam-tui"] = run_in_tmux(
-            [sys.executable, "-m", "megam_tui", "--config", str(cfg)],
-            lambda scr: "many-" in scr and "HEALTH_" in scr and "node3" in scr,
-            args.window, args.settle, env={**env, "PYTHONPATH": str(REPO)},
-        )
-
+              f"window {args.window:g} s, refresh {args.refresh:g} s, {args.rounds} megam-tui rounds", flush=True)
+        env = {"MEGAM_HOME": str(work / "home"), "TERM": "xterm-256color", "PYTHONPATH": str(REPO)}
+        baseline()
+        for i in range(1, args.rounds + 1):
+            tool(f"megam-tui #{i}", [sys.executable, "-m", "megam_tui", "--config", str(cfg)],
+                 lambda scr: "many-" in scr and "HEALTH_" in scr and "node3" in scr, env)
         if args.breakdown:
             ready = {"docker": "many-", "ceph": "HEALTH_", "libvirt": "megam-vm1", "ssh": "node3"}
             for layer in LAYERS:
-                print(f"megam-tui, {layer} only ...", flush=True)
                 one = work / f"{layer}.yaml"
                 write_config(one, args.refresh, work / "home", only=layer)
-                results[f"only {layer}"] = run_in_tmux(
-                    [sys.executable, "-m", "megam_tui", "--config", str(one)],
-                    lambda scr, w=ready[layer]: w in scr, args.window, args.settle,
-                    env={**env, "PYTHONPATH": str(REPO)},
-                )
-
+                tool(f"only {layer}", [sys.executable, "-m", "megam_tui", "--config", str(one)],
+                     lambda scr, w=ready[layer]: w in scr, env)
         if "glances" not in skip and shutil.which("glances"):
-            print("glances ...", flush=True)
-            results["glances"] = run_in_tmux(
-                ["glances", "-t", f"{args.refresh:g}"],
-                lambda scr: "CONTAINERS" in scr.upper() or "many-" in scr,
-                args.window, args.settle, env={"TERM": "xterm-256color"},
-            )
-        # the engines' own CPU drifts (Ceph's housekeeping, the machine): a second
-        # baseline after the tools, and the mean of the two is what they are compared with
-        print("baseline again ...", flush=True)
-        results["baseline 2"] = measure(args.window, None)
+            tool("glances", ["glances", "-t", f"{args.refresh:g}"],
+                 lambda scr: "CONTAINERS" in scr.upper() or "many-" in scr, {"TERM": "xterm-256color"})
     finally:
         remove_vm(vm)
         shutil.rmtree(work, ignore_errors=True)
 
-    before, after = results["baseline"]["engines"], results["baseline 2"]["engines"]
-    base = {g: (before[g] + after[g]) / 2 for g in before}
+    diffs = sandwich(results, order)
     print()
-    print(f"{'tool':<12} {'own CPU%':>8} {'dockerd':>8} {'ceph':>7} {'libvirt':>8} {'sshd':>6} {'engines+':>9} {'TOTAL%':>7} {'RSS MB':>7} {'load1':>6}")
-    for name in ("baseline", "baseline 2"):
-        b = results[name]["engines"]
-        print(f"{name:<12} {'-':>8} " + " ".join(f"{b[g]:>{w}.2f}" for g, w in (("docker", 8), ("ceph", 7), ("libvirt", 8), ("sshd", 6)))
-              + f" {'-':>9} {'-':>7} {'-':>7} {results[name]['load1']:>6.2f}")
-    for name in ("megam-tui", *(f"only {layer}" for layer in LAYERS), "glances"):
-        r = results.get(name)
-        if not r:
+    print(f"{'window':<14} {'own CPU%':>8} {'dockerd':>8} {'ceph':>7} {'libvirt':>8} {'sshd':>6} {'engines+':>9} {'TOTAL%':>7} {'RSS MB':>7} {'load1':>6}")
+    for name in order:
+        r = results[name]
+        if name.startswith("baseline"):
+            b = r["engines"]
+            print(f"{name:<14} {'-':>8} " + " ".join(f"{b[g]:>{w}.2f}" for g, w in ENGINE_COLS)
+                  + f" {'-':>9} {'-':>7} {'-':>7} {r['load1']:>6.2f}")
             continue
-        extra = {g: r["engines"][g] - base[g] for g in base}
-        r["engines_extra"] = extra
-        # a tool cannot make an engine cheaper: a negative difference is noise, counted as 0
-        caused = sum(max(0.0, v) for v in extra.values())
-        r["total"] = r["cpu"] + caused
-        print(f"{name:<12} {r['cpu']:>8.2f} " + " ".join(f"{extra[g]:>+{w}.2f}" for g, w in (("docker", 8), ("ceph", 7), ("libvirt", 8), ("sshd", 6)))
-              + f" {caused:>+9.2f} {r['total']:>7.2f} {r['rss_mb']:>7.0f} {r['load1']:>6.2f}")
-    print("\n(engine columns: CPU % of one core during the tool's window minus the mean of the two baseline windows; engines+ and TOTAL count negative differences as 0)")
-    drift = {g: after[g] - before[g] for g in before if abs(after[g] - before[g]) > DRIFT_MAX}
-    if drift:  # e.g. a testbed that was just (re)started: its daemons still settling
-        print("UNSTEADY engines (the two baselines differ by more than "
-              f"{DRIFT_MAX:g}): " + ", ".join(f"{g} {v:+.2f}" for g, v in drift.items()) + "; the engine columns are not reliable, run again")
-    verdict = results["megam-tui"]["total"] <= 1.0
-    print(f"megam-tui total {results['megam-tui']['total']:.2f} % of a core: {'within' if verdict else 'OVER'} the 1 % budget")
+        extra = r["engines_extra"] = diffs[name]["extra"]
+        caused, r["total"] = total_of(r["cpu"], extra)
+        flag = "  UNSTEADY: " + ", ".join(f"{g} {v:+.2f}" for g, v in diffs[name]["drift"].items()) if diffs[name]["drift"] else ""
+        print(f"{name:<14} {r['cpu']:>8.2f} " + " ".join(f"{extra[g]:>+{w}.2f}" for g, w in ENGINE_COLS)
+              + f" {caused:>+9.2f} {r['total']:>7.2f} {r['rss_mb']:>7.0f} {r['load1']:>6.2f}{flag}")
+    rounds = [n for n in order if n.startswith("megam-tui #")]
+    cpu = sum(results[n]["cpu"] for n in rounds) / len(rounds)
+    extra = {g: sum(results[n]["engines_extra"][g] for n in rounds) / len(rounds) for g, _ in ENGINE_COLS}
+    caused, total = total_of(cpu, extra)
+    results["megam-tui"] = {"cpu": cpu, "engines_extra": extra, "total": total, "rounds": len(rounds)}
+    print(f"{'megam-tui mean':<14} {cpu:>8.2f} " + " ".join(f"{extra[g]:>+{w}.2f}" for g, w in ENGINE_COLS)
+          + f" {caused:>+9.2f} {total:>7.2f}   (mean of {len(rounds)} rounds)")
+    print("\n(engine columns: CPU % of one core during the window minus the mean of the baseline windows just before "
+          "and just after it; engines+ and TOTAL count negative differences as 0; UNSTEADY: those two baselines "
+          f"differ by more than {DRIFT_MAX:g} on an engine, so that window's engine columns are not reliable)")
+    steady = [n for n in rounds if not diffs[n]["drift"]]
+    print(f"megam-tui total {total:.2f} % of a core (mean of {len(rounds)} rounds, {len(steady)} steady): "
+          f"{'within' if total <= 1.0 else 'OVER'} the 1 % budget")
     if args.json:
         Path(args.json).write_text(json.dumps({k: {kk: vv for kk, vv in v.items() if kk != "screen"} for k, v in results.items()}, indent=2))
     return 0
