@@ -78,7 +78,7 @@ def child(cfg: str, out: str, stop_file: str, interval: float, trace: bool = Fal
     if trace:
         import tracemalloc
 
-        tracemalloc.start(8)
+        tracemalloc.start(16)
 
     def grown() -> None:
         """Where memory grew between the first snapshot after warm-up and now (top 12)."""
@@ -88,8 +88,11 @@ def child(cfg: str, out: str, stop_file: str, interval: float, trace: bool = Fal
         stats = now.compare_to(snaps[0], "traceback")[:12]
         lines = []
         for st in stats:
-            frames = [f"{Path(f.filename).name}:{f.lineno}" for f in st.traceback if "megam_tui" in f.filename][:3]
-            lines.append(f"{st.size_diff / 2**20:+7.2f} MB {st.count_diff:+7d} blocks  {' <- '.join(frames) or st.traceback[0]}")
+            # where it was allocated (innermost frames, any file) and the app's code that led there
+            inner = [f"{Path(f.filename).name}:{f.lineno}" for f in list(st.traceback)[-3:]][::-1]
+            ours = [f"{Path(f.filename).name}:{f.lineno}" for f in st.traceback if "megam_tui" in f.filename][-2:][::-1]
+            lines.append(f"{st.size_diff / 2**20:+7.2f} MB {st.count_diff:+7d} blocks  {' <- '.join(inner)}"
+                         + (f"  [from {' <- '.join(ours)}]" if ours else ""))
         Path(out + ".trace").write_text("\n".join(lines))
 
     def report() -> None:

@@ -47,6 +47,9 @@ from megam_tui.ui.notify import Notifier
 from megam_tui.ui.palette import MegamCommands
 from megam_tui.ui.pane_frame import PaneFrame
 from megam_tui.ui.update_gate import UpdateGate
+from megam_tui.ui import textual_fixes
+
+textual_fixes.apply()  # before any widget is painted
 
 # layer -> (key, title, module, class)
 PANES: dict[str, tuple[str, str, str, str]] = {
