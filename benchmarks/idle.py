@@ -71,7 +71,7 @@ def remove_vm(name: str) -> None:
 
 
 LAYERS = ("docker", "ceph", "libvirt", "ssh")
-DRIFT_MAX = 0.1  # % of a core: two baselines further apart than this make a run unsteady
+DRIFT_MAX = 0.1  # % of a core: a window whose two neighbouring baselines are further apart is unsteady
 
 
 def write_config(path: Path, refresh: float, home: Path, only: str | None = None) -> None:
@@ -181,6 +181,13 @@ def total_of(cpu: float, extra: dict[str, float]) -> tuple[float, float]:
     return caused, cpu + caused
 
 
+def at_least_one(text: str) -> int:
+    """--rounds: the mean needs at least one megam-tui window."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return int(text)
+
+
 ENGINE_COLS = (("docker", 8), ("ceph", 7), ("libvirt", 8), ("sshd", 6))
 
 
@@ -192,7 +199,7 @@ def main() -> int:
                     help="s between the first frame and the window: start-up work (imports after the "
                          "first frame, first full stats pass) is startup.py's, this is the steady state")
     ap.add_argument("--containers", type=int, default=200)
-    ap.add_argument("--rounds", type=int, default=2,
+    ap.add_argument("--rounds", type=at_least_one, default=2,
                     help="megam-tui windows, each between two baseline windows (their mean is reported)")
     ap.add_argument("--skip", default="", help="comma list: glances")
     ap.add_argument("--json", metavar="PATH", help="also write the results as JSON")
