@@ -1,4 +1,5 @@
-"""Command line: `megam-tui` (the TUI), `status [--json]`, `config check`, `serve`.
+"""Command line: `megam-tui` (the TUI), `status [--json]`, and the command modules of
+COMMAND_MODULES (`config …`, `serve`, …), each with `register(subparsers)` setting `run`.
 
 Expected failures print one clear line and exit non-zero; no traceback.
 """
@@ -6,13 +7,26 @@ Expected failures print one clear line and exit non-zero; no traceback.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
-import os
-import shlex
 import sys
 from typing import Any
 
-EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+from megam_tui.cli_common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, load_settings_or_report
+
+# one registry: a command is a module with register(sub) that sets `run=callable(args, config_path) -> int`
+COMMAND_MODULES = ("megam_tui.cli_config", "megam_tui.cli_serve")
+
+__all__ = ["main", "EXIT_OK", "EXIT_FAIL", "EXIT_USAGE", "COMMAND_MODULES"]
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("megam-tui")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -20,6 +34,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="megam-tui",
         description="One terminal console for Docker containers, KVM/libvirt VMs, SSH hosts and Ceph health.",
     )
+    p.add_argument("--version", action="version", version=f"megam-tui {_version()}")
     p.add_argument("--config", metavar="PATH", help="config file (default: $MEGAM_CONFIG, $MEGAM_HOME/megam.yaml, ~/.config/megam/megam.yaml)")
     p.add_argument("--read-only", action="store_true", default=None, help="refuse every mutating action")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
@@ -28,22 +43,10 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument("--json", action="store_true", help="machine-readable output")
     st.add_argument("--timeout", type=float, default=None, help="per-backend deadline in seconds (default: from config, 5)")
     st.add_argument("--config", dest="sub_config", metavar="PATH", help=argparse.SUPPRESS)
+    st.set_defaults(run=lambda args, config_path: cmd_status(config_path, args.json, args.timeout, args.read_only))
 
-    cf = sub.add_parser("config", help="configuration tools")
-    cfsub = cf.add_subparsers(dest="config_command", metavar="ACTION")
-    chk = cfsub.add_parser("check", help="validate a config file; prints file:line: key: message")
-    chk.add_argument("path", nargs="?", help="file to check (default: the one megam-tui would use)")
-    cfsub.add_parser("path", help="print which config file would be used")
-
-    sv = sub.add_parser("serve", help="serve the TUI in a web browser (textual-serve)")
-    sv.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    sv.add_argument("--port", type=int, default=8566)
-    sv.add_argument(
-        "--allow-remote",
-        action="store_true",
-        help="required to bind to an address other than loopback (anyone who can reach it controls your cloud)",
-    )
-    sv.add_argument("--config", dest="sub_config", metavar="PATH", help=argparse.SUPPRESS)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
     return p
 
 
@@ -51,69 +54,18 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     config_path = getattr(args, "sub_config", None) or args.config
     try:
-        if args.command == "status":
-            return cmd_status(config_path, args.json, args.timeout, args.read_only)
-        if args.command == "config":
-            if args.config_command == "check":
-                return cmd_config_check(args.path or config_path)
-            if args.config_command == "path":
-                return cmd_config_path(config_path)
-            _parser().parse_args(["config", "--help"])
-            return EXIT_USAGE
-        if args.command == "serve":
-            return cmd_serve(config_path, args.host, args.port, args.allow_remote, args.read_only)
+        run = getattr(args, "run", None)
+        if run is not None:
+            return run(args, config_path)
         return cmd_run(config_path, args.read_only)
     except KeyboardInterrupt:
         return 130
 
 
-def _load(config_path: str | None, read_only: bool | None):  # -> Settings | None
-    from megam_tui.config import ConfigError, load_settings
-
-    try:
-        settings, problems = load_settings(config_path, read_only=read_only)
-    except ConfigError as exc:
-        print(f"megam-tui: config error: {exc}", file=sys.stderr)
-        return None
-    for problem in problems:
-        print(f"megam-tui: warning: {problem}", file=sys.stderr)
-    return settings
-
-
-def cmd_config_check(path: str | None) -> int:
-    from megam_tui.config import check_config, find_config_path
-
-    try:
-        resolved = find_config_path(path)
-    except Exception as exc:  # noqa: BLE001 - e.g. explicit path missing
-        print(f"megam-tui: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    problems = check_config(path)
-    for problem in problems:
-        print(str(problem))
-    if problems:
-        print(f"{len(problems)} problem(s) in {resolved or 'configuration'}", file=sys.stderr)
-        return EXIT_USAGE
-    print(f"{resolved or 'no config file (defaults)'}: OK")
-    return EXIT_OK
-
-
-def cmd_config_path(path: str | None) -> int:
-    from megam_tui.config import find_config_path
-
-    try:
-        resolved = find_config_path(path)
-    except Exception as exc:  # noqa: BLE001
-        print(f"megam-tui: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    print(resolved if resolved else "(none: defaults)")
-    return EXIT_OK
-
-
 def cmd_status(config_path: str | None, as_json: bool, timeout: float | None, read_only: bool | None) -> int:
     from megam_tui.layers import gather_summaries, stop_all, build_layers
 
-    settings = _load(config_path, read_only)
+    settings = load_settings_or_report(config_path, read_only)
     if settings is None:
         return EXIT_USAGE
     if timeout is None:
@@ -161,7 +113,7 @@ def render_status_text(summary: dict[str, Any]) -> str:
 
 
 def cmd_run(config_path: str | None, read_only: bool | None) -> int:
-    settings = _load(config_path, read_only)
+    settings = load_settings_or_report(config_path, read_only)
     if settings is None:
         return EXIT_USAGE
     from megam_tui.layers import build_layers, start_early, ui_started
@@ -177,33 +129,6 @@ def cmd_run(config_path: str | None, read_only: bool | None) -> int:
         ui_started.set()  # nothing waits for a UI that is gone
         app.shutdown_backends()  # the app does it on unmount; not if it failed before
     return app.return_code or EXIT_OK
-
-
-def cmd_serve(config_path: str | None, host: str, port: int, allow_remote: bool, read_only: bool | None) -> int:
-    if host not in ("127.0.0.1", "localhost", "::1") and not allow_remote:
-        print(
-            f"megam-tui: refusing to bind to {host}: anyone who can reach it controls your cloud. "
-            "Pass --allow-remote if you really mean it (and put it behind authentication).",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"megam-tui: WARNING: serving on {host}:{port} without authentication", file=sys.stderr)
-    settings = _load(config_path, read_only)
-    if settings is None:
-        return EXIT_USAGE
-    try:
-        from textual_serve.server import Server
-    except ImportError:
-        print("megam-tui: web mode needs textual-serve: pip install 'megam-tui[web]'", file=sys.stderr)
-        return EXIT_FAIL
-    argv = [sys.executable, "-m", "megam_tui"]
-    if settings.config_path:
-        argv += ["--config", str(settings.config_path)]
-    if settings.read_only:
-        argv.append("--read-only")
-    Server(shlex.join(argv), host=host, port=port, title="megam-tui").serve()
-    return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -78,3 +78,25 @@ def test_status_engine_down_exits_1_with_reason(tmp_path):
 def test_serve_refuses_non_loopback_without_flag():
     res = megam("serve", "--host", "0.0.0.0")
     assert res.returncode == 2 and "--allow-remote" in res.stderr
+
+
+def test_version_prints_the_installed_version():
+    from importlib.metadata import version
+
+    res = megam("--version")
+    assert res.returncode == 0
+    assert res.stdout.strip() == f"megam-tui {version('megam-tui')}"
+
+
+def test_every_registered_command_module_registers_a_runnable_command():
+    import argparse
+
+    from megam_tui import cli
+
+    for name in cli.COMMAND_MODULES:
+        parser = argparse.ArgumentParser()
+        sub = parser.add_subparsers(dest="command")
+        __import__(name, fromlist=["register"]).register(sub)
+        assert sub.choices, name
+        for command, subparser in sub.choices.items():
+            assert callable(subparser.get_default("run")), (name, command)
