@@ -39,6 +39,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(REPO))
 from _proc import Sample, tree  # noqa: E402
+from megam_tui.backends.base import OwnedThread  # noqa: E402
 
 TESTBED = Path(os.environ.get("MEGAM_TESTBED_DIR", REPO / ".testbed"))
 ENV = dict(os.environ, DOCKER_API_VERSION="1.41")
@@ -121,9 +122,9 @@ def child(cfg: str, out: str, stop_file: str, interval: float, trace: bool = Fal
 # ---------------------------------------------------------------- churn
 
 
-class Churn(threading.Thread):
+class Churn(OwnedThread):
     def __init__(self, args, vm: str, sshd: "OwnSshd") -> None:
-        super().__init__(daemon=True, name="churn")
+        super().__init__("churn")
         self.args, self.vm, self.sshd = args, vm, sshd
         self.stop = threading.Event()
         self.stopped: list[str] = []

@@ -160,7 +160,44 @@ def kill_group(proc: subprocess.Popen[Any]) -> None:
             pass
 
 
-class StreamThread(threading.Thread):
+class OwnedThread:
+    """A worker that owns a `threading.Thread` instead of being one.
+
+    Subclassing `threading.Thread` lets a subclass's attribute or method shadow the
+    standard library's private ones: Python 3.13 added `Thread._handle`, and a watcher
+    method of that name broke every Docker event. Composition keeps our names ours:
+    subclasses implement `run()`; the thread is `self.thread`.
+    """
+
+    def __init__(self, name: str, daemon: bool = True) -> None:
+        self.thread = threading.Thread(target=self.run, name=name, daemon=daemon)
+
+    def run(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def join(self, timeout: float | None = None) -> None:
+        self.thread.join(timeout)
+
+    def is_alive(self) -> bool:
+        return self.thread.is_alive()
+
+    @property
+    def name(self) -> str:
+        return self.thread.name
+
+    @property
+    def ident(self) -> int | None:
+        return self.thread.ident
+
+    @property
+    def daemon(self) -> bool:
+        return self.thread.daemon
+
+
+class StreamThread(OwnedThread):
     """A daemon thread running an endless stream until `stop()`.
 
     Subclasses implement `run_once()` (one connection's worth of streaming;
@@ -173,7 +210,7 @@ class StreamThread(threading.Thread):
     backoff_max = 10.0
 
     def __init__(self, name: str, on_error: Callable[[BaseException], None] | None = None) -> None:
-        super().__init__(name=name, daemon=True)
+        super().__init__(name)
         self._stop_event = threading.Event()
         self._on_error = on_error
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from megam_tui.backends import ceph_parse as cp
 from megam_tui.backends import ceph_transport as ct
-from megam_tui.backends.base import BackendError, Unreachable
+from megam_tui.backends.base import BackendError, OwnedThread, Unreachable
 from megam_tui.backends.ceph_models import CephLogBacklog
 from megam_tui.models import BackendState, CephStatus
 
@@ -34,9 +34,9 @@ CHEAP_EVERY = 10.0  # s between detail / osd tree / df refreshes with librados (
 LOG_KEYS_KEPT = 2000
 
 
-class CephPoller(threading.Thread):
+class CephPoller(OwnedThread):
     def __init__(self, layer: Any, cluster: str, emit: Any) -> None:
-        super().__init__(name=f"ceph-poll-{cluster}", daemon=True)
+        super().__init__(f"ceph-poll-{cluster}")
         self.layer = layer
         self.cluster = cluster
         self._emit_fn = emit

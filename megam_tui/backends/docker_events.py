@@ -214,7 +214,7 @@ class EngineWatcher(StreamThread):
                 for ev in stream:
                     if self.stopping:
                         return
-                    self._handle(client, ev)
+                    self._on_event(client, ev)
             finally:
                 self._stream = None
                 try:
@@ -251,7 +251,7 @@ class EngineWatcher(StreamThread):
         self.emit(ContainersSnapshot(self.engine, tuple(fresh.values()), st))
         self.first_answer.set()
 
-    def _handle(self, client: Any, ev: dict[str, Any]) -> None:
+    def _on_event(self, client: Any, ev: dict[str, Any]) -> None:
         if "timeNano" in ev:
             self._since_ns = max(self._since_ns or 0, int(ev["timeNano"]))
         self.events_seen += 1

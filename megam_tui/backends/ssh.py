@@ -34,7 +34,7 @@ from typing import Any
 
 import paramiko
 
-from megam_tui.backends.base import BackendError, CommandResult, mutating
+from megam_tui.backends.base import BackendError, CommandResult, OwnedThread, mutating
 from megam_tui.backends.fdwait import readable
 from megam_tui.backends.host import LOCAL_NAME, LocalHost
 from megam_tui.backends.ssh_batch import LineBatcher
@@ -546,7 +546,7 @@ class SshLayer:
 _LOCAL_KEY = "\0local"  # the local machine's slot in the poller (never a configured name)
 
 
-class _Poller(threading.Thread):
+class _Poller(OwnedThread):
     """Probes every host on the refresh; a slow or silent host delays only itself.
 
     Hosts with a live resident shell are asked by this thread alone: it writes each
@@ -560,7 +560,7 @@ class _Poller(threading.Thread):
     """
 
     def __init__(self, layer: SshLayer, emit: Callable[[object], None]) -> None:
-        super().__init__(name="ssh-poller", daemon=True)
+        super().__init__("ssh-poller")
         self.layer = layer
         self.emit = emit
         self._stop_event = threading.Event()

@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from megam_tui.backends.base import DIE_WITH_PARENT, StreamThread, Unreachable, kill_group
+from megam_tui.backends.base import DIE_WITH_PARENT, OwnedThread, StreamThread, Unreachable, kill_group
 from megam_tui.backends.vms_parse import LifecycleEvent, parse_event
 
 
@@ -134,11 +134,11 @@ class SshVirshEventStream(StreamThread):
         self._cancel.set()
 
 
-class Poller(threading.Thread):
+class Poller(OwnedThread):
     def __init__(
         self, poll: Callable[[], bool], interval: float, *, retry: float = 2.0, name: str = "vms-poller"
     ) -> None:
-        super().__init__(name=name, daemon=True)
+        super().__init__(name)
         self.poll = poll  # returns False when the hypervisor did not answer
         self.interval = max(0.1, interval)
         self.retry = max(0.1, min(retry, self.interval))  # sooner while unreachable

@@ -66,14 +66,14 @@ def test_health_changes_arrive_but_health_check_execs_are_not_sent_at_all(watche
     name = unique("evt-health")
     watcher = layer.watchers["local"]
     actions = []
-    handle = watcher._handle
+    handle = watcher._on_event
 
     def spy(client, ev):
         if ((ev.get("Actor") or {}).get("Attributes") or {}).get("name") == name:
             actions.append(str(ev.get("Action")))
         handle(client, ev)
 
-    watcher._handle = spy  # the stream loop calls self._handle
+    watcher._on_event = spy  # the stream loop calls self._on_event
     t = time.monotonic()
     cid = run_sleeper(name, "--health-cmd", "true", "--health-interval", "500ms")
     try:
@@ -84,7 +84,7 @@ def test_health_changes_arrive_but_health_check_execs_are_not_sent_at_all(watche
         assert [a for a in actions if a.startswith("exec_")] == [], actions
         assert "start" in actions and any(a.startswith("health_status") for a in actions), actions
     finally:
-        watcher._handle = handle
+        watcher._on_event = handle
         docker("rm", "-f", name)
 
 
