@@ -122,6 +122,14 @@ SCHEMA = Section(
         "events": Section(
             {"max": Field("uint", 2000, "Events kept in the timeline (>= 1); the oldest go first.", positive=True)}
         ),
+        "store": Section(
+            {
+                "enabled": Field("bool", True, "Keep events, jobs and per-minute figures in $MEGAM_HOME/history.sqlite3."),
+                "max_age": Field("duration", 7 * 86400.0, "Records older than this are deleted.", positive=True, shown_default="168h"),
+                "max_mb": Field("uint", 256, "Size bound of the store in MiB (>= 1); the oldest records go first.", positive=True),
+                "load": Field("duration", 8 * 3600.0, "History the Events pane shows at start.", positive=True, shown_default="8h"),
+            }
+        ),
         "docker": Section(
             {
                 "engines": ListOf(
@@ -314,6 +322,7 @@ class _Builder:
                 theme = None
         logs = self.fields("logs", _section("logs")) if self.section("logs") is not None else {}
         events = self.fields("events", _section("events")) if self.section("events") is not None else {}
+        store = self.fields("store", _section("store")) if self.section("store") is not None else {}
         self.section("ssh")
         ssh_values = self.fields("ssh", _section("ssh"))
         host_defaults = {k: ssh_values[k] for k in ("timeout", "command_timeout", "password", "passphrase")}
@@ -334,6 +343,10 @@ class _Builder:
             logs_tail=logs.get("tail", 200),
             logs_max_lines=logs.get("max_lines", 10_000),
             events_max=events.get("max", 2000),
+            store_enabled=store.get("enabled", True),
+            store_max_age=store.get("max_age", 7 * 86400.0),
+            store_max_mb=store.get("max_mb", 256),
+            store_load=store.get("load", 8 * 3600.0),
             ceph_clusters=self.ceph(names),
             libvirt_hypervisors=self.libvirt(names),
             ssh_hosts=hosts,

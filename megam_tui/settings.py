@@ -79,6 +79,11 @@ class Settings:
     logs_tail: int = 200
     logs_max_lines: int = 10_000
     events_max: int = 2000  # events kept in the timeline
+    # store (history in $MEGAM_HOME/history.sqlite3)
+    store_enabled: bool = True
+    store_max_age: float = 7 * 86400.0  # seconds
+    store_max_mb: int = 256
+    store_load: float = 8 * 3600.0  # seconds of history the Events pane opens with
     # ceph
     ceph_clusters: tuple[ClusterSpec, ...] = ()
     # libvirt
