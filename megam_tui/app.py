@@ -30,6 +30,7 @@ from textual.signal import Signal
 from textual.widgets import Footer, Input
 
 from megam_tui.jobs import FAILED, FINAL_STATES, AuditLog, Job, JobManager
+from megam_tui.shown import ShownObjects
 from megam_tui.layers import EarlyLayer, build_layers, configured, stop_all, ui_started
 from megam_tui.models import BackendState, Event
 from megam_tui.sanitize import sanitize
@@ -125,6 +126,7 @@ class MegamApp(App[int]):
         self.frames: dict[str, PaneFrame] = {}
         self.states: dict[tuple[str, str], BackendState] = {}
         self.objects: dict[tuple[str, str], str] = {}  # (layer, name) -> description, for the palette
+        self.shown = ShownObjects()  # (layer, action key) -> name and state on screen: audit, confirm
         self.notifier = Notifier(self)
         self.first_data_at: dict[str, float] = {}
         self._stopping = False
@@ -301,6 +303,7 @@ class MegamApp(App[int]):
         if isinstance(obj, BackendState):
             self._state_changed(layer, obj)
         self._remember_objects(layer, obj)
+        self.shown.observe(layer, obj)
         self._badge_apply(obj)
         self._pane_apply(layer, obj)
 
@@ -381,17 +384,28 @@ class MegamApp(App[int]):
         if not message.targets:
             self.notify("nothing selected", severity="warning")
             return
-        if message.action in self.settings.confirm:
+        layer, action, targets, params = message.layer, message.action, message.targets, message.params
+        words = {t: self.shown.word(layer, action, t) for t in targets}
+        if action in self.settings.confirm or set(words.values()) & set(self.settings.confirm):
+            names = [self.shown.name(layer, action, t, params) for t in targets]
+            word = words[targets[0]] if len(set(words.values())) == 1 else action.replace("_", " ")
+            screen = ConfirmScreen(word, names)
+            asked = screen.question.plain
 
             def answered(yes: bool | None) -> None:
                 if yes:
-                    self.submit_action(message.layer, message.action, message.targets, message.params)
+                    self.submit_action(layer, action, targets, params, confirm={"asked": asked, "answer": "yes"})
+                    return
+                for t in targets:
+                    self.jobs.declined(layer, action, t, params, name=self.shown.name(layer, action, t, params), word=words[t], asked=asked)
 
-            self.push_screen(ConfirmScreen(message.action, message.targets), answered)
+            self.push_screen(screen, answered)
             return
-        self.submit_action(message.layer, message.action, message.targets, message.params)
+        self.submit_action(layer, action, targets, params)
 
-    def submit_action(self, layer_name: str, action: str, targets: list[str], params: dict[str, Any]) -> list[Job]:
+    def submit_action(
+        self, layer_name: str, action: str, targets: list[str], params: dict[str, Any], confirm: dict[str, str] | None = None
+    ) -> list[Job]:
         layer = self.layers.get(layer_name)
         if layer is None:
             self.notify(f"no {layer_name} backend", severity="error")
@@ -402,7 +416,9 @@ class MegamApp(App[int]):
         submitted = []
         for target in targets:
             func = partial(_run_layer_action, layer, action, target, params)
-            submitted.append(self.jobs.submit(layer_name, action, target, func, params))
+            name = self.shown.name(layer_name, action, target, params)
+            word = self.shown.word(layer_name, action, target)
+            submitted.append(self.jobs.submit(layer_name, action, target, func, params, name=name, word=word, confirm=confirm))
         return submitted
 
     def _exec_interactive(self, layer: Any, target: str, params: dict[str, Any]) -> None:
@@ -435,7 +451,7 @@ class MegamApp(App[int]):
         if job.state in FINAL_STATES and message.line is None:
             ok = job.state not in (FAILED,)
             sev = "info" if job.state == "done" else ("warn" if job.state == "cancelled" else "error")
-            text = f"{job.action} {job.target}: {job.state}" + (f": {job.error}" if job.error else "")
+            text = f"{job.says}: {job.state}" + (f": {job.error}" if job.error else "")
             self.timeline(Event(time.time(), "job", sev, job.layer, text, object=job.target, kind=job.action))
             self.notify(Text(text).plain, severity="information" if ok else "error", markup=False)
             if self.jobs.audit.last_error:

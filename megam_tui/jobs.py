@@ -14,18 +14,19 @@ from __future__ import annotations
 import collections
 import getpass
 import itertools
-import json
 import os
 import queue
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+from megam_tui.audit import AuditLog, now_iso, session_label
 from megam_tui.backends.base import BackendError, ReadOnlyError
 from megam_tui.sanitize import safe_str
+
+__all__ = ["AuditLog", "Job", "JobManager", "JobCancelled", "QUEUED", "RUNNING", "DONE", "FAILED", "CANCELLED"]
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 FINAL_STATES = (DONE, FAILED, CANCELLED)
@@ -44,6 +45,10 @@ class Job:
     target: str
     func: Callable[[Job], Any] = field(repr=False)
     params: dict[str, Any] = field(default_factory=dict)
+    name: str = ""  # the target's name as shown on screen (audit, notifications)
+    word: str = ""  # the action in operator words ("stop" for a toggle of a running container)
+    confirm: dict[str, str] | None = None  # {"asked": question, "answer": "yes"} when one was asked
+    rerun_of: int | None = None
     state: str = QUEUED
     created: float = field(default_factory=time.time)
     started: float | None = None
@@ -81,40 +86,13 @@ class Job:
     def done(self) -> bool:
         return self.state in FINAL_STATES
 
+    @property
+    def says(self) -> str:
+        """"stop web-1": the action and the target as the operator knows them."""
+        return f"{self.word or self.action} {self.name or self.target}"
+
 
 Listener = Callable[[Job, str | None], None]
-
-
-class AuditLog:
-    """Append-only JSON Lines file. Write failures are reported, never raised."""
-
-    SECRET_KEYS = ("password", "passphrase", "secret", "token", "key_data")
-
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self.last_error: str | None = None
-        self._lock = threading.Lock()
-
-    def write(self, record: dict[str, Any]) -> bool:
-        if self.path is None:
-            return True
-        clean = {k: v for k, v in record.items() if not any(s in k.lower() for s in self.SECRET_KEYS)}
-        if isinstance(clean.get("params"), dict):
-            clean["params"] = {
-                k: ("***" if any(s in k.lower() for s in self.SECRET_KEYS) else v) for k, v in clean["params"].items()
-            }
-        line = json.dumps(clean, default=str, ensure_ascii=False)
-        with self._lock:
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-                with os.fdopen(fd, "a", encoding="utf-8") as fh:
-                    fh.write(line + "\n")
-                self.last_error = None
-                return True
-            except OSError as exc:
-                self.last_error = f"audit log {self.path}: {exc.strerror or exc}"
-                return False
 
 
 class JobManager:
@@ -140,6 +118,7 @@ class JobManager:
         self._lock = threading.Lock()
         self._closed = False
         self.user = _user()
+        self.session = session_label()
 
     # -- listeners -------------------------------------------------------------
     def add_listener(self, listener: Listener) -> None:
@@ -160,10 +139,18 @@ class JobManager:
         target: str,
         func: Callable[[Job], Any],
         params: dict[str, Any] | None = None,
+        *,
+        name: str = "",
+        word: str = "",
+        confirm: dict[str, str] | None = None,
+        rerun_of: int | None = None,
     ) -> Job:
         if self._closed:
             raise RuntimeError("job manager is shut down")
-        job = Job(next(self._ids), layer, action, target, func, dict(params or {}))
+        job = Job(
+            next(self._ids), layer, action, target, func, dict(params or {}),
+            name=name, word=word, confirm=confirm, rerun_of=rerun_of,
+        )
         job._manager = self
         with self._lock:
             self._jobs[job.id] = job
@@ -196,7 +183,7 @@ class JobManager:
         job = self.get(job_id)
         if job is None:
             return None
-        return self.submit(job.layer, job.action, job.target, job.func, job.params)
+        return self.submit(job.layer, job.action, job.target, job.func, job.params, name=job.name, word=job.word, rerun_of=job.id)
 
     def get(self, job_id: int) -> Job | None:
         with self._lock:
@@ -244,8 +231,8 @@ class JobManager:
                 job.result = job.func(job)
             except JobCancelled:
                 self._finish(job, CANCELLED, error="cancelled")
-            except ReadOnlyError as exc:
-                self._finish(job, FAILED, error=str(exc))
+            except ReadOnlyError:
+                self._finish(job, FAILED, error=f"read-only mode: {job.word or job.action.replace('_', ' ')} refused")
             except BackendError as exc:
                 self._finish(job, CANCELLED if job.cancelled else FAILED, error=str(exc))
             except Exception as exc:  # noqa: BLE001 - unexpected, still shown, never raised
@@ -260,21 +247,51 @@ class JobManager:
             job.state = state
             job.error = safe_str(error) if error else error
             job.finished = time.time()
+        self.audit.write(self.audit_record(job))
+        self._notify(job)
+
+    def audit_record(self, job: Job) -> dict[str, Any]:
+        rec: dict[str, Any] = {
+            "time": now_iso(job.finished),
+            "user": self.user,
+            "session": self.session,
+            "layer": job.layer,
+            "action": job.word or job.action,
+            "target": job.target,
+            "name": job.name or job.target,
+            "params": job.params,
+            "confirm": job.confirm,
+            "outcome": job.state,
+            "error": job.error,
+            "duration_s": round(job.duration or 0.0, 3),
+            "job": job.id,
+        }
+        if job.word and job.word != job.action:
+            rec["requested"] = job.action
+        if job.rerun_of is not None:
+            rec["rerun_of"] = job.rerun_of
+        if job.state == DONE and isinstance(job.result, str) and len(job.result) <= 200:
+            rec["result"] = safe_str(job.result)
+        return rec
+
+    def declined(self, layer: str, action: str, target: str, params: dict[str, Any], *, name: str, word: str, asked: str) -> None:
+        """The operator answered no to a confirmation: that is audited too (nothing ran)."""
         self.audit.write(
             {
-                "time": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(job.finished)),
+                "time": now_iso(),
                 "user": self.user,
-                "layer": job.layer,
-                "action": job.action,
-                "target": job.target,
-                "params": job.params,
-                "outcome": state,
-                "error": error,
-                "duration_s": round(job.duration or 0.0, 3),
-                "job": job.id,
+                "session": self.session,
+                "layer": layer,
+                "action": word or action,
+                "target": target,
+                "name": name or target,
+                "params": params,
+                "confirm": {"asked": asked, "answer": "no"},
+                "outcome": "declined",
+                "error": None,
+                "duration_s": 0.0,
             }
         )
-        self._notify(job)
 
 
 def _user() -> str:

@@ -50,7 +50,7 @@ def mutating(func: F) -> F:
     @functools.wraps(func)
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
         if getattr(self, "read_only", False):
-            raise ReadOnlyError(f"read-only mode: {func.__name__} refused")
+            raise ReadOnlyError(f"read-only mode: {func.__name__.removeprefix('do_').replace('_', ' ')} refused")
         return func(self, *args, **kwargs)
 
     wrapper.__megam_mutating__ = True  # type: ignore[attr-defined]

@@ -30,12 +30,12 @@ class ConfirmScreen(ModalScreen[bool]):
         super().__init__()
         self.action_name = action
         self.targets = targets
+        shown = ", ".join(self.targets[:8]) + (f" … (+{len(self.targets) - 8})" if len(self.targets) > 8 else "")
+        self.question = Text.assemble((self.action_name, "bold"), " ", shown, "?")
 
     def compose(self) -> ComposeResult:
-        shown = ", ".join(self.targets[:8]) + (f" … (+{len(self.targets) - 8})" if len(self.targets) > 8 else "")
-        question = Text.assemble((self.action_name, "bold"), " ", shown, "?")
         with Vertical():
-            yield Static(question, id="confirm-question")
+            yield Static(self.question, id="confirm-question")
             with Horizontal():
                 yield Button("No", id="no", variant="primary")
                 yield Button(f"Yes, {self.action_name}", id="yes", variant="error")

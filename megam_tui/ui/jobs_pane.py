@@ -49,7 +49,7 @@ class JobOutputScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         head = Text.assemble(
-            (f"#{self.job.id} ", "bold"), self.job.layer, " ", (self.job.action, "bold"), " ", self.job.target, "  ",
+            (f"#{self.job.id} ", "bold"), self.job.layer, " ", (self.job.word or self.job.action, "bold"), " ", self.job.name or self.job.target, "  ",
             (self.job.state, STATE_STYLE.get(self.job.state, "")),
         )
         if self.job.error:
@@ -94,8 +94,8 @@ class JobsPane(Vertical):
         cells = (
             Text(str(job.id)),
             Text(job.layer),
-            Text(job.action),
-            Text(job.target),
+            Text(job.word or job.action),
+            Text(job.name or job.target),
             Text(job.state, style=STATE_STYLE.get(job.state, "")),
             Text(time.strftime("%H:%M:%S", time.localtime(job.started or job.created)), style="dim"),
             Text(f"{job.duration:.1f}s" if job.duration is not None else ""),
