@@ -123,6 +123,8 @@ def test_chromium_opening_the_printed_url_gets_the_dashboard_and_a_strict_cookie
             if all(w in text for w in (b"Containers", b"Hosts", b"Events", b"Jobs")):
                 break
         assert len(served.app_processes()) == 1
+        # the console knows which web session it serves: its jobs' audit lines carry it (megam_tui.audit.session_label)
+        assert served.app_processes()[0].environ()["MEGAM_SESSION"].startswith("web 127.0.0.1:")
         shot = page.screenshot(path=os.environ.get("MEGAM_WEB_SCREENSHOT", str(tmp_path / "web.png")))
         browser.close()
     for word in (b"Containers", b"VMs", b"Hosts", b"Ceph", b"Jobs", b"Events"):
