@@ -95,6 +95,10 @@ class MegamApp(App[int]):
     TITLE = "megam-tui"
     COMMANDS = App.COMMANDS | {MegamCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    # the first frame's focus is a pane's table, never a (hidden) filter Input: Textual's default
+    # "*" focuses the first focusable widget before CSS has hidden it, and the keys typed right
+    # after the first frame ("3", "z") were typed into it
+    AUTO_FOCUS = "DataTable"
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("1", "focus_pane('docker')", "Containers", show=False, id="app.pane.containers"),
@@ -204,7 +208,7 @@ class MegamApp(App[int]):
                 self.on_layer_update(LayerUpdate(name, obj))
         self._sample_local()
         self.set_interval(self.heartbeat_interval, self._heartbeat)
-        self.call_after_refresh(self.action_focus_pane, "docker")
+        self.call_after_refresh(self._first_focus)
         self.call_after_refresh(ui_started.set)  # the first frame is out: layers may do the rest
         if self.settings.read_only:
             self.timeline(Event(time.time(), "app", "info", "megam", "read-only mode: every action is refused"))
@@ -480,6 +484,11 @@ class MegamApp(App[int]):
                 self.log.error(f"focus_object: {exc!r}")
 
     # -- keys ------------------------------------------------------------------------------
+    def _first_focus(self) -> None:
+        """Containers first, unless a key typed since the first frame already chose a pane."""
+        if self.focused is None or (isinstance(self.focused, Input) and not self.focused.value):
+            self.action_focus_pane("docker")
+
     def action_focus_pane(self, layer: str) -> None:
         frame = self.frames.get(layer)
         if frame is None:
@@ -490,8 +499,10 @@ class MegamApp(App[int]):
         # the pane's main table/tree first: a filter Input must not swallow the next key
         preferred = [w for w in candidates if not isinstance(w, Input)]
         target = (preferred or candidates or [None])[0]
+        # now, not at the next idle as Widget.focus() does: a key typed right after this one (`3`
+        # then `z`) must find the pane focused
         if target is not None:
-            target.focus()
+            self.screen.set_focus(target)
         else:
             frame.focus()
 
