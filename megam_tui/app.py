@@ -147,6 +147,8 @@ class MegamApp(App[int]):
         self.heartbeat_interval = max(1.0, float(self.settings.refresh))
         self._local: LocalSample | None = None
         self._local_shown = False
+        self.store: Any = None  # the history store's writer (megam_tui.store), from on_mount
+        self._opened_at = time.time()
 
     # -- layout ----------------------------------------------------------------------
     def get_driver_class(self) -> type[Driver]:
@@ -206,12 +208,31 @@ class MegamApp(App[int]):
         for name, held in early:  # applied before the first frame, which then shows them
             for obj in held:
                 self.on_layer_update(LayerUpdate(name, obj))
+        self._open_store()
         self._sample_local()
         self.set_interval(self.heartbeat_interval, self._heartbeat)
         self.call_after_refresh(self._first_focus)
         self.call_after_refresh(ui_started.set)  # the first frame is out: layers may do the rest
         if self.settings.read_only:
             self.timeline(Event(time.time(), "app", "info", "megam", "read-only mode: every action is refused"))
+
+    def _open_store(self) -> None:
+        """History: a writer for this session, and the stored past loaded by a worker thread."""
+        try:
+            from megam_tui.store import console as store_console
+        except Exception:  # noqa: BLE001 - no store: a console without history
+            return
+        said = lambda msg, sev: self.post_message(LayerUpdate("app", Event(time.time(), "app", sev, "store", msg, kind="store")))
+        self.store = store_console.open_writer(self.settings, said)
+        if self.store is not None:
+            self.jobs.add_listener(self.store.job_listener)
+
+        def load() -> None:
+            past = store_console.load_past(self.settings, self._opened_at)
+            if past and not self._stopping:
+                self.call_from_thread(self.panes["events"].add_history, past)
+
+        self.run_worker(load, thread=True, group="store-load", exit_on_error=False)
 
     def _mount_badge(self) -> None:
         try:
@@ -241,6 +262,8 @@ class MegamApp(App[int]):
         if self._stopping:
             return
         obj = sanitize(obj)
+        if self.store is not None and not isinstance(obj, Event):  # events: in timeline()
+            self.store.record(layer, obj)
         self.first_data_at.setdefault(layer, time.monotonic())
         key = self._hold_key(layer, obj)
         with self._gate_lock:
@@ -377,6 +400,8 @@ class MegamApp(App[int]):
             del self.objects[next(iter(self.objects))]
 
     def timeline(self, event: Event) -> None:
+        if self.store is not None:
+            self.store.record_event(event)
         try:
             self.panes["events"].add(event)
         except Exception as exc:  # noqa: BLE001
@@ -561,6 +586,8 @@ class MegamApp(App[int]):
         self._stopping = True
         stop_all(self.layers, wait=1.5)
         self.jobs.shutdown(wait=0.5)
+        if self.store is not None:
+            self.store.stop(1.0)
 
     def on_unmount(self) -> None:
         self.shutdown_backends()

@@ -15,7 +15,7 @@ from typing import Any
 from megam_tui.cli_common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, load_settings_or_report
 
 # one registry: a command is a module with register(sub) that sets `run=callable(args, config_path) -> int`
-COMMAND_MODULES = ("megam_tui.cli_config", "megam_tui.cli_serve", "megam_tui.cli_audit")
+COMMAND_MODULES = ("megam_tui.cli_config", "megam_tui.cli_serve", "megam_tui.cli_audit", "megam_tui.cli_record", "megam_tui.cli_events", "megam_tui.cli_history")
 
 __all__ = ["main", "EXIT_OK", "EXIT_FAIL", "EXIT_USAGE", "COMMAND_MODULES"]
 

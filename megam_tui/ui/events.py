@@ -62,6 +62,7 @@ class EventsPane(Vertical):
         self._pending: list[tuple[int, Event]] = []
         self._flush_timer = None
         self._last_flush = 0.0
+        self._past: set[int] = set()  # ids of events loaded from the history store
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter events (substring)", id="events-filter")
@@ -92,6 +93,24 @@ class EventsPane(Vertical):
                 self._flush()
             else:
                 self._flush_timer = self.set_timer(self.FLUSH_INTERVAL - (now - self._last_flush), self._flush)
+
+    def add_history(self, past: list[Event]) -> None:
+        """Put stored events (from the history store) before the live ones, marked as history."""
+        if not past:
+            return
+        eids = [next(self._ids) for _ in past]
+        self._past.update(eids)
+        live = list(self.events)
+        self.events.clear()
+        self.events.extend(list(zip(eids, past)) + live)  # bounded: the oldest history goes first
+        # ids no longer follow time order: re-number so live rows stay after the history
+        renumbered = [(next(self._ids), ev, eid in self._past) for eid, ev in self.events]
+        self._past = {eid for eid, _, was_past in renumbered if was_past}
+        self.events.clear()
+        self.events.extend((eid, ev) for eid, ev, _ in renumbered)
+        self._pending.clear()
+        if self.is_mounted:
+            self._rebuild()
 
     def _flush(self) -> None:
         self._flush_timer = None
@@ -128,8 +147,15 @@ class EventsPane(Vertical):
 
     def _add_row(self, eid: int, ev: Event) -> None:
         style = SEVERITY_STYLE.get(ev.severity, "")
+        past = eid in self._past
+        if past:  # from the history store: dim, and the day when it is not today
+            style = f"{style} dim".strip()
+            same_day = time.localtime(ev.time)[:3] == time.localtime()[:3]
+            stamp = time.strftime("%H:%M:%S" if same_day else "%d %H:%M", time.localtime(ev.time))
+        else:
+            stamp = time.strftime("%H:%M:%S", time.localtime(ev.time))
         self.query_one(DataTable).add_row(
-            Text(time.strftime("%H:%M:%S", time.localtime(ev.time)), style="dim"),
+            Text(stamp, style="dim italic" if past else "dim"),
             Text(ev.layer),
             Text(ev.severity, style=style),
             Text(ev.source),
@@ -160,6 +186,8 @@ class EventsPane(Vertical):
             bar.append("  filter ", "dim")
             bar.append(self.text_filter, "bold")
         bar.append(f"  {len(self._shown)}/{len(self.events)}", "dim")
+        if self._past:
+            bar.append(f"  ({sum(1 for eid, _ in self.events if eid in self._past)} from history, dim)", "dim")
         self.query_one("#events-bar", Static).update(bar, layout=False)
 
     def watch_layer_filter(self) -> None:
