@@ -90,6 +90,10 @@ def make_pane(layer: str, settings: Settings) -> Any:
         return cls(id=f"pane-{layer}")
 
 
+NOTIFY_COALESCE = 1.0  # s: toasts of one layer within this are one toast
+NOTIFY_STARTUP = 6.0  # s after mount: start-up failures (hosts at their connect deadline) in one toast per layer
+
+
 class MegamApp(App[int]):
     CSS_PATH = Path(__file__).parent / "megam.tcss"
     TITLE = "megam-tui"
@@ -131,7 +135,7 @@ class MegamApp(App[int]):
         self.states: dict[tuple[str, str], BackendState] = {}
         self.objects: dict[tuple[str, str], str] = {}  # (layer, name) -> description, for the palette
         self.shown = ShownObjects()  # (layer, action key) -> name and state on screen: audit, confirm
-        self.notifier = Notifier(self)
+        self.notifier = Notifier(self, coalesce=NOTIFY_COALESCE)
         self.first_data_at: dict[str, float] = {}
         self._stopping = False
         # One heartbeat (the refresh interval) paints routine updates, the clock and the
@@ -210,6 +214,7 @@ class MegamApp(App[int]):
                 self.on_layer_update(LayerUpdate(name, obj))
         self._open_store()
         self._sample_local()
+        self.notifier.hold_until(time.monotonic() + NOTIFY_STARTUP)
         self.set_interval(self.heartbeat_interval, self._heartbeat)
         self.call_after_refresh(self._first_focus)
         self.call_after_refresh(ui_started.set)  # the first frame is out: layers may do the rest
@@ -482,7 +487,7 @@ class MegamApp(App[int]):
             sev = "info" if job.state == "done" else ("warn" if job.state == "cancelled" else "error")
             text = f"{job.says}: {job.state}" + (f": {job.error}" if job.error else "")
             self.timeline(Event(time.time(), "job", sev, job.layer, text, object=job.target, kind=job.action))
-            self.notify(Text(text).plain, severity="information" if ok else "error", markup=False)
+            self.notifier.job(Event(time.time(), "job", "info" if ok else "error", job.layer, Text(text).plain, kind=job.state))
             if self.jobs.audit.last_error:
                 self.notify(self.jobs.audit.last_error, severity="warning", markup=False)
 
@@ -509,6 +514,16 @@ class MegamApp(App[int]):
                 self.log.error(f"focus_object: {exc!r}")
 
     # -- keys ------------------------------------------------------------------------------
+    def known_count(self, layer: str) -> int:
+        """Engines / clusters / hypervisors / hosts of `layer`: configured, or seen answering."""
+        configured_n = {
+            "docker": len(self.settings.docker_engines),
+            "ceph": len(self.settings.ceph_clusters),
+            "libvirt": len(self.settings.libvirt_hypervisors),
+            "ssh": len(self.settings.ssh_hosts) + (1 if self.settings.ssh_include_local else 0),
+        }.get(layer, 0)
+        return max(configured_n, sum(1 for lay, _ in self.states if lay == layer))
+
     def _first_focus(self) -> None:
         """Containers first, unless a key typed since the first frame already chose a pane."""
         if self.focused is None or (isinstance(self.focused, Input) and not self.focused.value):
