@@ -123,12 +123,14 @@ class MegamApp(App[int]):
         jobs: JobManager | None = None,
         start_layers: bool = True,
         pane_factory: Any = None,
+        history: bool = False,
     ) -> None:
         super().__init__()
         self.settings = settings or Settings()
         self.layers = layers if layers is not None else build_layers(self.settings)
         self.jobs = jobs or JobManager(AuditLog(Path(self.settings.home) / "audit.jsonl"))
         self.start_layers = start_layers
+        self.history = history  # keep and load history (the store, store:enabled): the CLI's console does
         self.pane_factory = pane_factory or make_pane
         self.panes: dict[str, Any] = {}
         self.frames: dict[str, PaneFrame] = {}
@@ -223,6 +225,8 @@ class MegamApp(App[int]):
 
     def _open_store(self) -> None:
         """History: a writer for this session, and the stored past loaded by a worker thread."""
+        if not self.history:
+            return
         try:
             from megam_tui.store import console as store_console
         except Exception:  # noqa: BLE001 - no store: a console without history

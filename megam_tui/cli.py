@@ -122,7 +122,7 @@ def cmd_run(config_path: str | None, read_only: bool | None) -> int:
     layers = start_early(settings, build_layers(settings))
     from megam_tui.app import MegamApp
 
-    app = MegamApp(settings, layers=layers)
+    app = MegamApp(settings, layers=layers, history=True)
     try:
         app.run()
     finally:

@@ -76,7 +76,7 @@ async def test_recorder_alone_then_console_opens_with_it(tmp_path, monkeypatch):
         # the layers' events a second time (the recorder does)
         monkeypatch.setenv("MEGAM_HOME", str(home))
         settings, _ = load_settings(str(cfg))
-        app = MegamApp(settings)
+        app = MegamApp(settings, history=True)
         async with app.run_test(size=(160, 50)) as pilot:
             pane = app.panes["events"]
             assert await _pilot_wait(pilot, lambda: any(ev.object == name for _, ev in pane.events if _ in pane._past))

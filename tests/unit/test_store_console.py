@@ -14,7 +14,7 @@ from megam_tui.ui.messages import LayerUpdate
 
 def make_app(tmp_path, **kw):
     settings = Settings(home=tmp_path / "home", ssh_include_local=False, **kw)
-    return MegamApp(settings, layers={}, start_layers=False), settings
+    return MegamApp(settings, layers={}, start_layers=False, history=True), settings
 
 
 async def test_events_pane_opens_with_history_then_records_new(tmp_path):
@@ -46,6 +46,16 @@ async def test_events_pane_opens_with_history_then_records_new(tmp_path):
 
 async def test_store_switched_off(tmp_path):
     app, settings = make_app(tmp_path, store_enabled=False)
+    async with app.run_test(size=(160, 50)) as pilot:
+        app.timeline(Event(time.time(), "app", "info", "megam", "hello"))
+        await pilot.pause(0.05)
+        assert app.store is None
+    assert not store_path(settings.home).exists()
+
+
+async def test_an_app_built_in_code_keeps_no_history_unless_asked(tmp_path):
+    settings = Settings(home=tmp_path / "home", ssh_include_local=False)
+    app = MegamApp(settings, layers={}, start_layers=False)  # tests, benchmarks: the CLI passes history=True
     async with app.run_test(size=(160, 50)) as pilot:
         app.timeline(Event(time.time(), "app", "info", "megam", "hello"))
         await pilot.pause(0.05)
