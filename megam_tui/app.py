@@ -44,6 +44,8 @@ from megam_tui.ui.calm_driver import CalmLinuxDriver
 from megam_tui.ui.line_compositor import LineScreen
 from megam_tui.ui.jobs_pane import JobCommand, JobOutputScreen, JobsPane
 from megam_tui.ui.messages import LayerUpdate, RunAction
+from megam_tui.ui.copy import copy_current
+from megam_tui.ui.not_configured import GUIDES, NotConfiguredPane
 from megam_tui.ui.notify import Notifier
 from megam_tui.ui.palette import MegamCommands
 from megam_tui.ui.pane_frame import PaneFrame
@@ -112,6 +114,7 @@ class MegamApp(App[int]):
         Binding("5", "focus_pane('jobs')", "Jobs", show=False, id="app.pane.jobs"),
         Binding("6", "focus_pane('events')", "Events", show=False, id="app.pane.events"),
         Binding("z", "toggle_maximize", "Zoom", id="app.zoom"),
+        Binding("Y", "copy", "Copy", show=False, id="app.copy"),
         Binding("question_mark", "toggle_help", "Help", id="app.help"),
     ]
 
@@ -178,7 +181,11 @@ class MegamApp(App[int]):
         yield header
         with Container(id="dashboard"):
             for layer, (key, title, _, _) in PANES.items():
-                pane = self.pane_factory(layer, self.settings)
+                if self.start_layers and not configured(self.settings, layer) and layer in GUIDES:
+                    # a layer that will not run: say what it would show and the config to add
+                    pane = NotConfiguredPane(layer, self.settings.config_path, id=f"pane-{layer}")
+                else:
+                    pane = self.pane_factory(layer, self.settings)
                 self.panes[layer] = pane
                 frame = PaneFrame(pane, key=key, title=title, layer=layer, id=f"frame-{layer}")
                 if not configured(self.settings, layer):
@@ -527,6 +534,11 @@ class MegamApp(App[int]):
             "ssh": len(self.settings.ssh_hosts) + (1 if self.settings.ssh_include_local else 0),
         }.get(layer, 0)
         return max(configured_n, sum(1 for lay, _ in self.states if lay == layer))
+
+    def action_copy(self) -> None:
+        """Y: the highlighted name, event, log line or job output to the clipboard (OSC 52)."""
+        said = copy_current(self)
+        self.notify(said or "nothing to copy here", severity="information" if said else "warning", markup=False)
 
     def _first_focus(self) -> None:
         """Containers first, unless a key typed since the first frame already chose a pane."""

@@ -36,7 +36,10 @@ class JobOutputScreen(ModalScreen[None]):
     JobOutputScreen #job-head { height: auto; padding: 0 1; }
     JobOutputScreen Log { height: 1fr; }
     """
-    BINDINGS = [Binding("escape,q", "dismiss", "Close", id="jobs.output.close")]
+    BINDINGS = [
+        Binding("escape,q", "dismiss", "Close", id="jobs.output.close"),
+        Binding("Y", "app.copy", "Copy", id="jobs.output.copy"),  # app bindings stop at a modal screen
+    ]
 
     def __init__(self, job: Job) -> None:
         super().__init__()
