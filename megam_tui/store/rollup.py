@@ -5,7 +5,7 @@ Kinds and metrics:
     vm         cpu_pct, mem_bytes (allocated)              name = domain, source = hypervisor
     host       cpu_pct, mem_used (bytes), load1            name = host, source = address
     ceph       read_bps, write_bps, read_ops, write_ops    name = cluster
-               recovery_bps (when the status carries it)
+               recovery_bps, recovery_objps (when the status carries its recovery figures)
 
 Objects are told apart by their class name, so this module imports no backend.
 `feed` runs on the writer thread; `closed(now)` hands back the finished minutes
@@ -47,14 +47,24 @@ class Rollups:
             "ContainerRemoved": self._container_removed,
             "DomainsSnapshot": self._domains,
             "Host": self._host,
-            "CephStatus": self._ceph,
+            "CephStatus": self._ceph,  # and its subclasses (CephClusterStatus)
         }
+        self._by_class: dict[type, Any] = {}
+
+    def _feeder(self, cls: type) -> Any:
+        """The feeder of a class or of the nearest base class that has one (cached per class)."""
+        try:
+            return self._by_class[cls]
+        except KeyError:
+            feeder = next((self._feeders[k.__name__] for k in cls.__mro__ if k.__name__ in self._feeders), None)
+            self._by_class[cls] = feeder
+            return feeder
 
     def wants(self, obj: Any) -> bool:
-        return type(obj).__name__ in self._feeders
+        return self._feeder(type(obj)) is not None
 
     def feed(self, obj: Any) -> None:
-        feeder = self._feeders.get(type(obj).__name__)
+        feeder = self._feeder(type(obj))
         if feeder is not None:
             feeder(obj)
 
@@ -127,6 +137,11 @@ class Rollups:
         page = self._page("ceph", "", st.time)
         for metric in CEPH_METRICS:
             self._add(page, st.cluster, metric, float(getattr(st, metric) or 0.0))
+        recovery = getattr(st, "recovery", None)  # CephClusterStatus: pgmap's recovery figures
+        if recovery is not None and getattr(recovery, "recovering_bytes_per_sec", None) is not None:
+            self._add(page, st.cluster, "recovery_bps", float(recovery.recovering_bytes_per_sec or 0.0))
+            self._add(page, st.cluster, "recovery_objps", float(getattr(recovery, "recovering_objects_per_sec", 0.0) or 0.0))
+            return
         for attr in CEPH_RECOVERY_ATTRS:
             value = getattr(st, attr, None)
             if value is not None:

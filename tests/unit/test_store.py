@@ -92,6 +92,26 @@ def test_rollups_min_avg_max_by_name_and_merge(path):
     assert r.closed(T0 + 61, everything=True)  # the open minute on request (at stop)
 
 
+def test_ceph_status_subclass_and_its_recovery_rolled_up():
+    from dataclasses import dataclass, field
+
+    @dataclass(frozen=True)
+    class Recovery:
+        recovering_bytes_per_sec: float = 0.0
+        recovering_objects_per_sec: float = 0.0
+
+    @dataclass(frozen=True)
+    class RicherStatus(CephStatus):  # as a layer may emit: a subclass carrying recovery
+        recovery: Recovery = field(default_factory=Recovery)
+
+    r = Rollups()
+    r.feed(RicherStatus("lab", "HEALTH_WARN", write_bps=3.0, time=T0, recovery=Recovery(4096.0, 2.0)))
+    r.feed(RicherStatus("lab", "HEALTH_WARN", write_bps=1.0, time=T0 + 1, recovery=Recovery(0.0, 0.0)))
+    rows = {row[3]: row for row in r.closed(T0 + 60)}
+    assert rows["recovery_bps"][5:] == (2, 0.0, 4096.0, 4096.0)  # n, min, sum, max
+    assert rows["write_bps"][5:] == (2, 1.0, 4.0, 3.0) and rows["recovery_objps"][8] == 2.0
+
+
 def test_writer_writes_minutes_at_stop(path):
     w = StoreWriter(path).start()
     w.record("docker", StatsSnapshot("local", (ContainerStats("abcdef1234567890", cpu_pct=4.0),), time=time.time()))
