@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
-import time
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +17,6 @@ from megam_tui.cli_common import EXIT_OK, EXIT_USAGE, load_settings_or_report
 
 LAYERS = {"docker": "docker", "containers": "docker", "libvirt": "libvirt", "vms": "libvirt", "ssh": "ssh",
           "hosts": "ssh", "ceph": "ceph", "web": "web"}
-_AGO = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
-_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,16 +30,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def parse_since(text: str, now: float | None = None) -> float:
-    """Unix seconds for '8h' (ago) or an ISO date/time (local time unless it has an offset)."""
-    now = time.time() if now is None else now
-    m = _AGO.match(text)
-    if m:
-        return now - float(m.group(1)) * _UNIT[m.group(2)]
-    try:
-        when = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise ValueError(f"--since {text!r}: write a span like 8h, 30m, 2d, or a date/time like 2026-12-05T08:00") from None
-    return (when if when.tzinfo else when.astimezone()).timestamp()
+    """Unix seconds for '8h' (ago) or an ISO date/time: the same rule as `events --since`."""
+    from megam_tui.store.timespec import parse_when
+
+    return parse_when(text, now)
 
 
 def cmd_audit(args: argparse.Namespace, config_path: str | None) -> int:
