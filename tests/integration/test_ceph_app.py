@@ -24,6 +24,11 @@ from tests.conftest import REPO
 from tests.integration import test_ceph_testbed as tb
 
 
+def testbed_conf() -> str:
+    """The testbed's ceph.conf without asking for a healthy cluster (restore runs when it is not)."""
+    return tb.testbed.testbed_fragment("ceph")["ceph"]["clusters"][0]["conf"]
+
+
 def make_app(tmp_path, timeout: float = 5.0) -> MegamApp:
     spec = tb.cluster_spec("rados", timeout=timeout)
     tb.restore(spec.conf)
@@ -71,13 +76,14 @@ async def test_osd_down_shown_with_detail_and_notified_then_back_to_ok(tmp_path)
             took = await wait_for(pilot, lambda: "HEALTH_WARN" in head(app) and osd_down_shown(pane, 1), 5)
             assert took is not None, f"not on screen within 5 s: {head(app)}"
             assert badge.has_class("-warn") and "HEALTH_WARN" in str(badge.render())
-            assert any(sev == "warning" and "HEALTH_WARN" in msg for msg, sev in app.seen_notes), app.seen_notes
+            # toasts are coalesced (and held for the first seconds after start): wait for it
+            assert await wait_for(pilot, lambda: any(sev == "warning" and "HEALTH_WARN" in msg for msg, sev in app.seen_notes), 10) is not None, app.seen_notes
             await asyncio.to_thread(tb.ceph_sh, "start-osd", "1")
             assert await wait_for(pilot, lambda: "OSD_DOWN" not in pane._check_nodes, 30)
             assert await wait_for(pilot, lambda: "HEALTH_OK" in head(app), 60)
             assert badge.has_class("-ok")
     finally:
-        tb.restore(tb.cluster_spec().conf)
+        tb.restore(testbed_conf())
 
 
 async def test_noout_from_the_app_shows_osdmap_flags_and_unset_clears(tmp_path):
@@ -101,7 +107,7 @@ async def test_noout_from_the_app_shows_osdmap_flags_and_unset_clears(tmp_path):
             done = [j for j in app.jobs.jobs() if j.layer == "ceph"]
             assert [(j.action, j.state) for j in done] == [("set_flag", "done"), ("unset_flag", "done")]
     finally:
-        tb.restore(tb.cluster_spec().conf)
+        tb.restore(testbed_conf())
 
 
 async def test_mon_down_unreachable_within_timeout_app_keeps_working(tmp_path):
@@ -122,7 +128,7 @@ async def test_mon_down_unreachable_within_timeout_app_keeps_working(tmp_path):
             assert await wait_for(pilot, lambda: "unreachable" not in head(app) and "HEALTH_" in head(app), 20)
             assert not frame.has_class("-down")
     finally:
-        tb.restore(tb.cluster_spec().conf)
+        tb.restore(testbed_conf())
 
 
 def test_status_json_reports_health_like_ceph_health(tmp_path):
